@@ -1,0 +1,63 @@
+{#- The one parser of client event times, for every model and engine.
+
+    Valid: `YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|±HH:MM)`, offset within ±14:00, a real instant
+    (month 01-12, a day that exists in that month, hour 00-23, seconds 00-59). The result is
+    the UTC `timestamp`; anything else is null. The shape and the calendar are checked in
+    plain SQL before any cast, because engines' own casts silently drop offsets, accept
+    words such as `epoch`, `infinity` or `yesterday`, or raise on `2026-02-30`. -#}
+
+{% macro iso8601_is_valid(text) -%}
+    {%- set year = "cast(substr(" ~ text ~ ", 1, 4) as integer)" -%}
+    {%- set month = "cast(substr(" ~ text ~ ", 6, 2) as integer)" -%}
+    {%- set day = "cast(substr(" ~ text ~ ", 9, 2) as integer)" -%}
+    (case
+        when {{ regex_full_match(text, iso8601_pattern()) }} then
+            {{ year }} >= 1
+            and {{ day }} <= case
+                when {{ month }} = 2 then
+                    case
+                        when mod({{ year }}, 4) = 0
+                            and (mod({{ year }}, 100) != 0 or mod({{ year }}, 400) = 0)
+                            then 29
+                        else 28
+                    end
+                when {{ month }} in (4, 6, 9, 11) then 30
+                else 31
+            end
+        else false
+    end)
+{%- endmacro %}
+
+{% macro iso8601_pattern() -%}
+[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))
+{%- endmacro %}
+
+{#- Offset of an already-valid ISO-8601 text, in minutes east of UTC ('Z' is 0). -#}
+{% macro iso8601_offset_minutes(text) -%}
+    case
+        when substr({{ text }}, length({{ text }}), 1) = 'Z' then 0
+        else
+            (case when substr({{ text }}, length({{ text }}) - 5, 1) = '-' then -1 else 1 end)
+            * (cast(substr({{ text }}, length({{ text }}) - 4, 2) as integer) * 60
+                + cast(substr({{ text }}, length({{ text }}) - 1, 2) as integer))
+    end
+{%- endmacro %}
+
+{#- The local wall-clock part (date, time and fraction) of an already-valid text. -#}
+{% macro iso8601_local_part(text) -%}
+    substr(
+        {{ text }}, 1,
+        length({{ text }}) - case when substr({{ text }}, length({{ text }}), 1) = 'Z' then 1 else 6 end
+    )
+{%- endmacro %}
+
+{% macro parse_iso8601_utc(text) -%}
+    case
+        when {{ iso8601_is_valid(text) }} then
+            {{ dbt.dateadd(
+                'minute',
+                '-(' ~ iso8601_offset_minutes(text) ~ ')',
+                'cast(replace(' ~ iso8601_local_part(text) ~ ", 'T', ' ') as " ~ dbt.type_timestamp() ~ ')'
+            ) }}
+    end
+{%- endmacro %}

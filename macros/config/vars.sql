@@ -1,0 +1,63 @@
+{#- Typed access to project vars. A var is never pasted into SQL unchecked: each accessor
+    refuses a value of the wrong type or out of range with a message naming the var, at
+    compile time, so a bad definition stops the build before any model runs. -#}
+
+{% macro _var_error(name, value, expected) -%}
+    {{ exceptions.raise_compiler_error(
+        "Invalid var '" ~ name ~ "': got " ~ (value | string | tojson) ~ ", expected " ~ expected ~ "."
+    ) }}
+{%- endmacro %}
+
+{% macro int_var(name, min=none, max=none) -%}
+    {%- set value = var(name) -%}
+    {%- set text = value | string | trim -%}
+    {%- if value is boolean or not modules.re.fullmatch('-?[0-9]+', text) -%}
+        {{ _var_error(name, value, 'an integer') }}
+    {%- endif -%}
+    {%- set number = text | int -%}
+    {%- if (min is not none and number < min) or (max is not none and number > max) -%}
+        {{ _var_error(name, value, 'an integer between ' ~ (min if min is not none else '-inf') ~ ' and ' ~ (max if max is not none else 'inf')) }}
+    {%- endif -%}
+    {{ return(number) }}
+{%- endmacro %}
+
+{% macro number_var(name, min=none, max=none) -%}
+    {%- set value = var(name) -%}
+    {%- set text = value | string | trim -%}
+    {%- if value is boolean or not modules.re.fullmatch('-?[0-9]+(\.[0-9]+)?', text) -%}
+        {{ _var_error(name, value, 'a number') }}
+    {%- endif -%}
+    {%- set number = text | float -%}
+    {%- if (min is not none and number < min) or (max is not none and number > max) -%}
+        {{ _var_error(name, value, 'a number between ' ~ (min if min is not none else '-inf') ~ ' and ' ~ (max if max is not none else 'inf')) }}
+    {%- endif -%}
+    {{ return(number) }}
+{%- endmacro %}
+
+{#- A date var, returned as 'YYYY-MM-DD' text only once it is a real calendar date. -#}
+{% macro date_var(name) -%}
+    {%- set value = var(name) | string | trim -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
+        {{ _var_error(name, value, 'a date as YYYY-MM-DD') }}
+    {%- endif -%}
+    {%- set ns = namespace(ok=true) -%}
+    {%- set year, month, day = value.split('-') | map('int') | list -%}
+    {%- set leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) -%}
+    {%- set month_days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+    {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > month_days[month - 1] -%}
+        {%- set ns.ok = false -%}
+    {%- endif -%}
+    {%- if not ns.ok -%}
+        {{ _var_error(name, value, 'a real calendar date as YYYY-MM-DD') }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#- A SQL identifier var (a schema name): letters, digits and underscores only. -#}
+{% macro identifier_var(name) -%}
+    {%- set value = var(name) | string | trim -%}
+    {%- if not modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_]*', value) -%}
+        {{ _var_error(name, value, 'an identifier (letters, digits, underscores)') }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}

@@ -1,0 +1,25 @@
+-- Raw event rows that repeat the event_id of a clean event (tracker retries), as
+-- received. The clean event kept is the first delivery (see int_events__classified).
+
+with
+
+classified as (
+    select * from {{ ref('int_events__classified') }}
+),
+
+final as (
+    select
+        raw_event_id as event_id,
+        raw_event_name as event_name,
+        raw_user_id as user_id,
+        raw_anonymous_id as anonymous_id,
+        raw_account_id as account_id,
+        raw_occurred_at as occurred_at,
+        received_at,
+        raw_properties as properties,
+        row_fingerprint
+    from classified
+    where event_outcome = 'duplicate'
+)
+
+select * from final

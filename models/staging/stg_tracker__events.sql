@@ -1,0 +1,58 @@
+-- Every raw event row, exactly once, with its fields cleaned but nothing decided yet:
+-- the raw text is kept beside each cleaned field so a quarantined row can be shown as
+-- received. Judging the rows (quarantine, duplicates) happens in int_events__classified.
+
+with
+
+source_events as (
+    select * from {{ source('raw', 'events') }}
+),
+
+cleaned as (
+    select
+        event_id as raw_event_id,
+        event_name as raw_event_name,
+        user_id as raw_user_id,
+        anonymous_id as raw_anonymous_id,
+        account_id as raw_account_id,
+        occurred_at as raw_occurred_at,
+        properties as raw_properties,
+        received_at,
+        {{ blank_to_null('event_id') }} as event_id,
+        {{ normalize_event_name('event_name') }} as event_name,
+        {{ blank_to_null('user_id') }} as user_id,
+        {{ blank_to_null('anonymous_id') }} as anonymous_id,
+        {{ blank_to_null('account_id') }} as account_id,
+        {{ parse_iso8601_utc('occurred_at') }} as occurred_at,
+        {{ json_object_or_null('properties') }} as properties,
+        {{ row_fingerprint([
+            'event_id', 'event_name', 'user_id', 'anonymous_id', 'account_id',
+            'occurred_at', 'received_at', 'properties'
+        ]) }} as row_fingerprint
+    from source_events
+),
+
+final as (
+    select
+        raw_event_id,
+        raw_event_name,
+        raw_user_id,
+        raw_anonymous_id,
+        raw_account_id,
+        raw_occurred_at,
+        raw_properties,
+        received_at,
+        event_id,
+        event_name,
+        user_id,
+        anonymous_id,
+        account_id,
+        occurred_at,
+        properties,
+        -- Absent properties are not invalid: only text that is not a JSON object is.
+        (raw_properties is null or properties is not null) as has_valid_properties,
+        row_fingerprint
+    from cleaned
+)
+
+select * from final
