@@ -61,3 +61,30 @@
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}
+
+{#- An optional point in time: null, a date ('YYYY-MM-DD', meaning 00:00 UTC) or a
+    date-time ('YYYY-MM-DD HH:MM:SS' or with 'T'), returned as 'YYYY-MM-DD HH:MM:SS' text,
+    or none when unset. -#}
+{% macro optional_timestamp_var(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none or (value | string | trim | lower) in ('', 'none', 'null') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = value | string | trim -%}
+    {%- set match = modules.re.fullmatch('([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]))?', text) -%}
+    {%- if not match -%}
+        {{ _var_error(name, value, 'null, a date YYYY-MM-DD or a time YYYY-MM-DD HH:MM:SS (UTC)') }}
+    {%- endif -%}
+    {%- set date_text = match.group(1) -%}
+    {%- set year, month, day = date_text.split('-') | map('int') | list -%}
+    {%- set leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) -%}
+    {%- set month_days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+    {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > month_days[month - 1] -%}
+        {{ _var_error(name, value, 'a real calendar date') }}
+    {%- endif -%}
+    {%- if match.group(2) -%}
+        {{ return(date_text ~ ' ' ~ match.group(2) ~ ':' ~ match.group(3) ~ ':' ~ match.group(4)) }}
+    {%- else -%}
+        {{ return(date_text ~ ' 00:00:00') }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,5 +1,6 @@
 -- The clean events: one row per event_id that passed every cleaning rule, first
--- delivery kept, identity resolved. The grain every event metric counts from.
+-- delivery kept, identity resolved, user actions placed in their session. The grain
+-- every event metric counts from.
 
 with
 
@@ -7,27 +8,34 @@ events as (
     select * from {{ ref('int_events__resolved') }}
 ),
 
+sessionized as (
+    select event_id, session_id from {{ ref('int_events__sessionized') }}
+),
+
 final as (
     select
-        event_id,
-        event_name,
-        occurred_at,
-        received_at,
-        user_id,
-        anonymous_id,
-        account_id,
-        is_identified_from_anonymous_id,
-        is_user_action,
-        is_in_tracking_plan,
-        has_valid_properties,
-        properties,
-        connection_id,
-        source_type,
-        error_code,
-        is_test_account,
-        is_internal_user,
-        is_excluded_from_metrics
+        events.event_id,
+        events.event_name,
+        events.occurred_at,
+        events.received_at,
+        events.user_id,
+        events.anonymous_id,
+        events.account_id,
+        sessionized.session_id,
+        events.is_identified_from_anonymous_id,
+        events.is_user_action,
+        events.is_in_tracking_plan,
+        events.has_valid_properties,
+        events.properties,
+        events.connection_id,
+        events.source_type,
+        events.error_code,
+        events.is_test_account,
+        events.is_internal_user,
+        events.is_excluded_from_metrics
     from events
+    left join sessionized
+        on events.event_id = sessionized.event_id
 )
 
 select * from final

@@ -1,0 +1,42 @@
+# The two commands of the README: `make build` and `make test`. Both set up the virtual
+# environment from the pinned requirements on first use, so a fresh machine with only
+# Python 3.11 needs nothing else.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= data/demo
+
+export ACTIVATION_WAREHOUSE_PATH ?= $(CURDIR)/warehouse.duckdb
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: install build demo-data load dbt-build test clean
+
+$(BIN)/.installed: requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+## build: demo data -> raw schema -> dbt build, then say where the warehouse is.
+build: install demo-data load dbt-build
+	@$(BIN)/python -m activation_warehouse summary
+
+demo-data: install
+	$(BIN)/python -m activation_warehouse generate --out $(DEMO_DIR)
+
+load: install
+	$(BIN)/python -m activation_warehouse load $(DEMO_DIR)
+
+dbt-build: install
+	$(BIN)/dbt build
+
+## test: every test of the project (pytest runs the dbt end-to-end cases too).
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf target logs data warehouse.duckdb warehouse.duckdb.wal

@@ -1,0 +1,96 @@
+"""Command line of the tooling: ``python -m activation_warehouse <command>``.
+
+Thin on purpose: each command parses its arguments and calls one typed function of the
+package, so tests call the same functions directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from activation_warehouse.paths import warehouse_path
+
+
+def _parse_end(text: str) -> datetime:
+    """Parse --end as a naive UTC datetime (a date means 00:00 UTC)."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    offset = parsed.utcoffset()
+    return (parsed - offset).replace(tzinfo=None) if offset is not None else parsed
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from activation_warehouse.generate import DemoConfig, accounts_for_events, generate_demo
+
+    accounts = args.accounts
+    if args.events is not None:
+        accounts = accounts_for_events(args.events, args.users_per_account, args.days)
+    config = DemoConfig(
+        accounts=accounts,
+        users_per_account=args.users_per_account,
+        days=args.days,
+        seed=args.seed,
+        end=_parse_end(args.end) if args.end else None,
+    )
+    rows = generate_demo(Path(args.out), config, progress=not args.quiet)
+    summary = ", ".join(f"{table} {count:,}" for table, count in rows.items())
+    print(f"Demo data written to {args.out}: {summary}")
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from activation_warehouse.load import LoadError, load_folder
+
+    target = Path(args.warehouse) if args.warehouse else warehouse_path()
+    try:
+        report = load_folder(Path(args.folder), target, schema=args.schema, progress=not args.quiet)
+    except LoadError as error:
+        print(f"load failed: {error}", file=sys.stderr)
+        return 1
+    total = sum(report.rows.values())
+    print(f"Loaded {total:,} rows into {target} (schema {args.schema}) in {report.seconds:.1f} s")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from activation_warehouse.summary import describe_build
+
+    print(describe_build(Path(args.warehouse) if args.warehouse else warehouse_path()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, separate so tests and docs can inspect it."""
+    parser = argparse.ArgumentParser(prog="python -m activation_warehouse")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write demo raw data, one Parquet file per raw table")
+    generate.add_argument("--out", default="data/demo", help="output folder (default: data/demo)")
+    generate.add_argument("--accounts", type=int, default=400, help="number of accounts (default: 400)")
+    generate.add_argument("--events", type=int, default=None, help="aim for about this many raw events (overrides --accounts)")
+    generate.add_argument("--users-per-account", type=float, default=5.0, help="mean users per account (default: 5)")
+    generate.add_argument("--days", type=int, default=120, help="days of signups before --end (default: 120)")
+    generate.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    generate.add_argument("--end", default=None, help="end time, ISO-8601 (default: now, UTC)")
+    generate.add_argument("--quiet", action="store_true", help="no progress bar")
+    generate.set_defaults(handler=_generate)
+
+    load = commands.add_parser("load", help="load a folder of raw files into the warehouse, all or nothing")
+    load.add_argument("folder", help="folder with one file per raw table (.parquet, .csv or .jsonl)")
+    load.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
+    load.add_argument("--schema", default="raw", help="raw schema (default: raw)")
+    load.add_argument("--quiet", action="store_true", help="no progress output")
+    load.set_defaults(handler=_load)
+
+    summary = commands.add_parser("summary", help="say where the warehouse is, what it holds and how to query it")
+    summary.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
+    summary.set_defaults(handler=_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))

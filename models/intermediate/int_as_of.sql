@@ -1,0 +1,24 @@
+-- The one as-of time every metric is measured at: the var as_of when set (a date means
+-- 00:00 UTC), else the latest clean occurred_at of any event, internal and test traffic
+-- included. Never the wall clock, so a rebuild of the same data gives the same numbers.
+
+{%- set as_of_var = optional_timestamp_var('as_of') %}
+
+with
+
+clean_events as (
+    select occurred_at from {{ ref('int_events__resolved') }}
+),
+
+final as (
+    select
+        {% if as_of_var is none -%}
+            max(occurred_at)
+        {%- else -%}
+            cast('{{ as_of_var }}' as {{ dbt.type_timestamp() }})
+        {%- endif %} as as_of,
+        {{ 'false' if as_of_var is none else 'true' }} as is_as_of_from_var
+    from clean_events
+)
+
+select * from final

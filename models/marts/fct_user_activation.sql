@@ -1,0 +1,121 @@
+-- One row per user in the metrics: their segments, milestones, activation and what
+-- happened after they connected, at the as-of time. Young users (window still open) are
+-- "in progress": never dropped, never counted in a rate.
+
+with
+
+users as (
+    select * from {{ ref('int_users') }}
+),
+
+milestone_state as (
+    select * from {{ ref('int_users__milestone_state') }}
+),
+
+post_connection as (
+    select * from {{ ref('int_users__post_connection') }}
+),
+
+last_action as (
+    select * from {{ ref('int_users__last_action') }}
+),
+
+combined as (
+    select
+        users.user_id,
+        users.account_id,
+        users.signed_up_at,
+        users.signup_cohort_week,
+        users.company_size_band,
+        users.signup_channel,
+        users.is_in_scope,
+        milestone_state.data_source_type,
+        milestone_state.connected_at,
+        milestone_state.connected_at is not null as is_connected,
+        milestone_state.connection_id,
+        milestone_state.first_value_at,
+        milestone_state.first_value_at is not null as is_activated,
+        users.is_mature,
+        users.window_ends_at,
+        users.as_of,
+        post_connection.minutes_to_first_value,
+        post_connection.post_connection_actions_30m,
+        post_connection.had_value_event_30m,
+        post_connection.saw_empty_state_30m,
+        post_connection.had_sync_failed_30m,
+        post_connection.saw_empty_state_before_value_30m,
+        post_connection.viewed_template_gallery_before_value_30m,
+        post_connection.data_ready_minutes,
+        post_connection.sync_failed_before_ready,
+        post_connection.first_sync_error_code,
+        post_connection.connecting_session_minutes,
+        post_connection.returned_at,
+        last_action.last_action_at,
+        milestone_state.current_milestone,
+        milestone_state.milestones_completed,
+        milestone_state.milestones_applicable
+    from users
+    inner join milestone_state
+        on users.user_id = milestone_state.user_id
+    left join post_connection
+        on users.user_id = post_connection.user_id
+    left join last_action
+        on users.user_id = last_action.user_id
+),
+
+final as (
+    select
+        user_id,
+        account_id,
+        signed_up_at,
+        signup_cohort_week,
+        company_size_band,
+        signup_channel,
+        is_in_scope,
+        data_source_type,
+        connected_at,
+        is_connected,
+        connection_id,
+        first_value_at,
+        is_activated,
+        is_mature,
+        window_ends_at,
+        as_of,
+        minutes_to_first_value,
+        post_connection_actions_30m,
+        had_value_event_30m,
+        saw_empty_state_30m,
+        had_sync_failed_30m,
+        saw_empty_state_before_value_30m,
+        viewed_template_gallery_before_value_30m,
+        data_ready_minutes,
+        sync_failed_before_ready,
+        first_sync_error_code,
+        connecting_session_minutes,
+        (is_mature and is_connected and not is_activated) as dropped_after_connection,
+        case
+            when is_mature and is_connected and not is_activated then returned_at is not null
+        end as returned_after_drop,
+        case
+            when is_mature and is_connected and not is_activated then
+                coalesce(
+                    {{ elapsed_seconds('connected_at', 'returned_at') }}
+                    <= {{ int_var('return_window_days', min=1) }} * 86400,
+                    false
+                )
+        end as returned_within_7d,
+        last_action_at,
+        (
+            is_connected
+            and not is_activated
+            and not is_mature
+            and last_action_at is not null
+            and {{ elapsed_seconds('last_action_at', 'as_of') }} >= {{ int_var('stall_days', min=1) }} * 86400
+        ) as is_stalled,
+        current_milestone,
+        milestones_completed,
+        milestones_applicable
+    from combined
+)
+
+select * from final
