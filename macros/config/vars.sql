@@ -88,3 +88,13 @@
         {{ return(date_text ~ ' 00:00:00') }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- A short text var, returned quoted as a SQL string literal (quotes doubled), so even a
+    hostile value stays data. -#}
+{% macro text_var(name) -%}
+    {%- set value = var(name) -%}
+    {%- if value is none or value is boolean or value is number or (value | string | trim) == '' -%}
+        {{ _var_error(name, value, 'a non-empty text') }}
+    {%- endif -%}
+    {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
+{%- endmacro %}
