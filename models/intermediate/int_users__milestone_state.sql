@@ -40,7 +40,7 @@ pivoted as (
         max(case when milestone_role = 'connection' then reached_at end) as connected_at,
         max(case when milestone_role = 'connection' then reaching_event_id end) as connection_event_id,
         max(case when milestone_role = 'activation' then reached_at end) as first_value_at,
-        sum(case when is_reached then 1 else 0 end) as milestones_completed,
+        count(case when is_reached then 1 end) as milestones_completed,
         count(*) as milestones_applicable
     from user_milestones
     group by user_id

@@ -73,7 +73,7 @@ first_minutes_events as (
 first_minutes as (
     select
         user_id,
-        sum(case when is_user_action then 1 else 0 end) as post_connection_actions_30m,
+        count(case when is_user_action then 1 end) as post_connection_actions_30m,
         max(case when is_user_action and is_value_event then 1 else 0 end) = 1 as had_value_event_30m,
         max(case when event_name = 'empty_state_viewed' then 1 else 0 end) = 1 as saw_empty_state_30m,
         -- The drivers look only before first value: what came after it cannot explain it.

@@ -13,7 +13,8 @@ import pytest
 
 from activation_warehouse.paths import PROJECT_DIR
 
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+# Raw-data fixtures live here, not in tests/fixtures, which dbt reserves for unit-test fixtures.
+FIXTURES_DIR = Path(__file__).resolve().parent / "data"
 DBT = Path(sys.executable).parent / "dbt"
 
 

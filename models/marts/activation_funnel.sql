@@ -1,0 +1,169 @@
+-- The activation funnel, one row per segment and funnel step: how many mature users of
+-- the segment reached each step, the step-to-step and from-start rates, and how many
+-- younger users (window still open) have reached it so far. Every segment type is cut
+-- once per segment value and again overall; every segment value gets every step (a zero
+-- row, never a missing one). The steps are the milestones seed's funnel steps, in
+-- milestone_order, as int_user_milestones applies them: no milestone key is named here.
+
+with
+
+users as (
+    select * from {{ ref('fct_user_activation') }}
+),
+
+user_milestones as (
+    select * from {{ ref('int_user_milestones') }}
+    where is_funnel_step
+),
+
+funnel_steps as (
+    select
+        milestone_key,
+        row_number() over (order by milestone_order, milestone_key) as step_order
+    from (
+        select distinct
+            milestone_key,
+            milestone_order
+        from user_milestones
+    ) as distinct_steps
+),
+
+-- One row per user and segment type: the value of that segment the user belongs to.
+user_segments as (
+    select
+        user_id,
+        is_mature,
+        'overall' as segment_type,
+        'overall' as segment_value
+    from users
+
+    union all
+
+    select
+        user_id,
+        is_mature,
+        'scope' as segment_type,
+        case when is_in_scope then 'in_scope' else 'out_of_scope' end as segment_value
+    from users
+
+    union all
+
+    select
+        user_id,
+        is_mature,
+        'company_size_band' as segment_type,
+        company_size_band as segment_value
+    from users
+
+    union all
+
+    select
+        user_id,
+        is_mature,
+        'signup_channel' as segment_type,
+        signup_channel as segment_value
+    from users
+
+    union all
+
+    select
+        user_id,
+        is_mature,
+        'data_source_type' as segment_type,
+        data_source_type as segment_value
+    from users
+
+    union all
+
+    select
+        user_id,
+        is_mature,
+        'signup_cohort_week' as segment_type,
+        cast(signup_cohort_week as {{ dbt.type_string() }}) as segment_value
+    from users
+),
+
+segments as (
+    select distinct
+        segment_type,
+        segment_value
+    from user_segments
+),
+
+step_counts as (
+    select
+        user_segments.segment_type,
+        user_segments.segment_value,
+        user_milestones.milestone_key,
+        count(case when user_segments.is_mature then 1 end) as users_reached,
+        count(case when not user_segments.is_mature then 1 end) as users_in_progress
+    from user_segments
+    inner join user_milestones
+        on user_segments.user_id = user_milestones.user_id
+    where user_milestones.is_reached
+    group by
+        user_segments.segment_type,
+        user_segments.segment_value,
+        user_milestones.milestone_key
+),
+
+-- Every segment value meets every step, reached by anyone or not.
+segment_steps as (
+    select
+        segments.segment_type,
+        segments.segment_value,
+        funnel_steps.step_order,
+        funnel_steps.milestone_key as milestone,
+        coalesce(step_counts.users_reached, 0) as users_reached,
+        coalesce(step_counts.users_in_progress, 0) as users_in_progress
+    from segments
+    cross join funnel_steps
+    left join step_counts
+        on segments.segment_type = step_counts.segment_type
+        and segments.segment_value = step_counts.segment_value
+        and funnel_steps.milestone_key = step_counts.milestone_key
+),
+
+-- The first step has no previous step: it is its own base (rate 1, nobody dropped).
+with_bases as (
+    select
+        segment_type,
+        segment_value,
+        step_order,
+        milestone,
+        users_reached,
+        users_in_progress,
+        coalesce(
+            lag(users_reached) over (
+                partition by segment_type, segment_value
+                order by step_order
+            ),
+            users_reached
+        ) as previous_step_users,
+        max(case when step_order = 1 then users_reached end) over (
+            partition by segment_type, segment_value
+        ) as start_users
+    from segment_steps
+),
+
+final as (
+    select
+        segment_type,
+        segment_value,
+        step_order,
+        milestone,
+        users_reached,
+        case
+            when previous_step_users > 0 then
+                {{ stat_to_double('users_reached') }} / {{ stat_to_double('previous_step_users') }}
+        end as rate_from_previous,
+        case
+            when start_users > 0 then
+                {{ stat_to_double('users_reached') }} / {{ stat_to_double('start_users') }}
+        end as rate_from_start,
+        users_in_progress,
+        previous_step_users - users_reached as users_dropped_here
+    from with_bases
+)
+
+select * from final
