@@ -28,6 +28,7 @@
         ) }}
     {%- endif -%}
     {%- do int_var('min_decision_users', min=1) -%}
+    {%- do int_var('min_driver_bucket_users', min=1) -%}
     {%- do number_var('activated_to_paid_rate', min=0, max=1) -%}
     {%- do text_var('control_variant') -%}
     select 1 as vars_are_valid

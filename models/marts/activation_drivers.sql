@@ -9,8 +9,7 @@
 -- driver_spread (best minus worst bucket rate among the driver's buckets with at least
 -- `min_driver_bucket_users` users, var, default 10) lets a report rank the drivers.
 
-{#- The var is optional until dbt_project.yml declares it; when set it is validated. -#}
-{%- set min_bucket_users = int_var('min_driver_bucket_users', min=1) if var('min_driver_bucket_users', none) is not none else 10 %}
+{%- set min_bucket_users = int_var('min_driver_bucket_users', min=1) %}
 
 with
 
@@ -114,9 +113,19 @@ categorical_bucketed as (
 ),
 
 user_buckets as (
-    select user_id, is_activated, driver, bucket from numeric_bucketed
+    select
+        user_id,
+        is_activated,
+        driver,
+        bucket
+    from numeric_bucketed
     union all
-    select user_id, is_activated, driver, bucket from categorical_bucketed
+    select
+        user_id,
+        is_activated,
+        driver,
+        bucket
+    from categorical_bucketed
 ),
 
 bucket_counts as (
@@ -141,15 +150,30 @@ declared_buckets as (
     from driver_buckets
 
     union all
-    select 'sync_error' as driver, 'none' as bucket, 1 as bucket_order
+    select
+        'sync_error' as driver,
+        'none' as bucket,
+        1 as bucket_order
     union all
-    select 'empty_state_30m' as driver, 'no_empty_state' as bucket, 1 as bucket_order
+    select
+        'empty_state_30m' as driver,
+        'no_empty_state' as bucket,
+        1 as bucket_order
     union all
-    select 'empty_state_30m' as driver, 'saw_empty_state' as bucket, 2 as bucket_order
+    select
+        'empty_state_30m' as driver,
+        'saw_empty_state' as bucket,
+        2 as bucket_order
     union all
-    select 'template_gallery_30m' as driver, 'no_template_gallery' as bucket, 1 as bucket_order
+    select
+        'template_gallery_30m' as driver,
+        'no_template_gallery' as bucket,
+        1 as bucket_order
     union all
-    select 'template_gallery_30m' as driver, 'viewed_template_gallery' as bucket, 2 as bucket_order
+    select
+        'template_gallery_30m' as driver,
+        'viewed_template_gallery' as bucket,
+        2 as bucket_order
 ),
 
 declared_driver_orders as (
@@ -180,9 +204,17 @@ observed_buckets as (
 ),
 
 all_buckets as (
-    select driver, bucket, bucket_order from declared_buckets
+    select
+        driver,
+        bucket,
+        bucket_order
+    from declared_buckets
     union all
-    select driver, bucket, bucket_order from observed_buckets
+    select
+        driver,
+        bucket,
+        bucket_order
+    from observed_buckets
 ),
 
 bucket_rows as (
@@ -236,31 +268,31 @@ spreads as (
     group by driver
 ),
 
+drivers as (
+    select distinct driver
+    from rated
+),
+
 ranked_drivers as (
     select
-        driver,
-        driver_spread,
+        drivers.driver,
+        spreads.driver_spread,
         row_number() over (
             order by
-                case when driver_spread is null then 1 else 0 end,
-                driver_spread desc,
-                driver
+                case when spreads.driver_spread is null then 1 else 0 end asc,
+                spreads.driver_spread desc,
+                drivers.driver asc
         ) as driver_rank
-    from (
-        select
-            drivers.driver,
-            spreads.driver_spread
-        from (select distinct driver from rated) as drivers
-        left join spreads
-            on drivers.driver = spreads.driver
-    ) as driver_spreads
+    from drivers
+    left join spreads
+        on drivers.driver = spreads.driver
 ),
 
 final as (
     select
         rated.driver,
         rated.bucket,
-        rated.bucket_order,
+        cast(rated.bucket_order as {{ dbt.type_int() }}) as bucket_order,
         rated.connected_users,
         rated.activated_users,
         rated.activation_rate,
