@@ -28,13 +28,22 @@ judged as (
 ranked as (
     select
         *,
-        -- Retries repeat an event_id: the first delivery wins, the whole-row fingerprint
-        -- breaks the last ties so a rebuild keeps the same row.
+        -- Retries repeat an event_id: the first delivery wins. The rest of the raw row
+        -- breaks the last ties, so a rebuild keeps the same row; it is compared only on
+        -- ties, where hashing every row first would cost a pass over all of them.
         case
             when quarantine_reason is null then
                 row_number() over (
                     partition by event_id, quarantine_reason is null
-                    order by received_at, occurred_at, row_fingerprint
+                    order by
+                        received_at,
+                        occurred_at,
+                        raw_event_name nulls last,
+                        raw_user_id nulls last,
+                        raw_anonymous_id nulls last,
+                        raw_account_id nulls last,
+                        raw_occurred_at nulls last,
+                        raw_properties nulls last
                 )
         end as delivery_rank
     from judged
@@ -58,7 +67,6 @@ final as (
         occurred_at,
         properties,
         has_valid_properties,
-        row_fingerprint,
         quarantine_reason,
         case
             when quarantine_reason is not null then 'quarantined'

@@ -62,7 +62,9 @@ judged as (
             when mature_connected_users < {{ min_decision_users }} then 'too_few_users'
             when drop_rate_ci_low > {{ invest_threshold }} then 'above_invest'
             when drop_rate_ci_high < {{ defer_threshold }} then 'below_defer'
-            when drop_rate_ci_low <= {{ defer_threshold }} and drop_rate_ci_high >= {{ invest_threshold }}
+            when
+                drop_rate_ci_low <= {{ defer_threshold }}
+                and drop_rate_ci_high >= {{ invest_threshold }}
                 then 'spans_both'
             when drop_rate_ci_high >= {{ invest_threshold }} then 'spans_invest'
             when drop_rate_ci_low <= {{ defer_threshold }} then 'spans_defer'
@@ -88,43 +90,67 @@ formatted as (
     from judged
 ),
 
+-- What the interval says about the thresholds, in words.
+worded as (
+    select
+        mature_connected_users,
+        dropped_users,
+        post_connection_drop_rate,
+        drop_rate_ci_low,
+        drop_rate_ci_high,
+        reason_code,
+        users_text,
+        rate_text,
+        ci_low_text,
+        ci_high_text,
+        case reason_code
+            when 'above_invest'
+                then 'lies wholly above the invest threshold of {{ invest_text }}.'
+            when 'below_defer'
+                then 'lies wholly below the defer threshold of {{ defer_text }}.'
+            when 'spans_both'
+                then 'spans both the defer threshold of {{ defer_text }} and the invest threshold of '
+                    || '{{ invest_text }}: the data cannot decide yet.'
+            when 'spans_invest'
+                then 'spans the invest threshold of {{ invest_text }}: the data cannot tell yet whether '
+                    || 'the drop is big enough to invest.'
+            when 'spans_defer'
+                then 'spans the defer threshold of {{ defer_text }}: the data cannot tell yet whether '
+                    || 'the drop is small enough to defer.'
+            else 'lies between the defer threshold of {{ defer_text }} and the invest threshold of '
+                || '{{ invest_text }}: neither invest nor defer without a closer look.'
+        end as interval_text
+    from formatted
+),
+
 final as (
     select
-        cast(formatted.mature_connected_users as {{ dbt.type_bigint() }}) as mature_connected_users,
-        cast(formatted.dropped_users as {{ dbt.type_bigint() }}) as dropped_users,
-        formatted.post_connection_drop_rate,
-        formatted.drop_rate_ci_low,
-        formatted.drop_rate_ci_high,
-        case formatted.reason_code
+        cast(worded.mature_connected_users as {{ dbt.type_bigint() }}) as mature_connected_users,
+        cast(worded.dropped_users as {{ dbt.type_bigint() }}) as dropped_users,
+        worded.post_connection_drop_rate,
+        worded.drop_rate_ci_low,
+        worded.drop_rate_ci_high,
+        case worded.reason_code
             when 'above_invest' then 'invest'
             when 'below_defer' then 'defer'
             else 'investigate'
         end as verdict,
         case
-            when formatted.mature_connected_users = 0 then
-                'There are no mature, in-scope, connected users yet, fewer than the '
-                || '{{ min_decision_users }} needed for a verdict.'
-            when formatted.reason_code = 'too_few_users' then
-                'Only ' || formatted.users_text || ' mature, in-scope, connected users, fewer than the '
-                || '{{ min_decision_users }} needed for a verdict (drop rate ' || formatted.rate_text
-                || '%, 95% interval ' || formatted.ci_low_text || '%–' || formatted.ci_high_text || '%).'
-            else
-                'The drop rate''s 95% interval (' || formatted.ci_low_text || '%–' || formatted.ci_high_text
-                || '%) '
-                || case formatted.reason_code
-                    when 'above_invest' then 'lies wholly above the invest threshold of {{ invest_text }}.'
-                    when 'below_defer' then 'lies wholly below the defer threshold of {{ defer_text }}.'
-                    when 'spans_both' then 'spans both the defer threshold of {{ defer_text }} and the invest threshold of {{ invest_text }}: the data cannot decide yet.'
-                    when 'spans_invest' then 'spans the invest threshold of {{ invest_text }}: the data cannot tell yet whether the drop is big enough to invest.'
-                    when 'spans_defer' then 'spans the defer threshold of {{ defer_text }}: the data cannot tell yet whether the drop is small enough to defer.'
-                    else 'lies between the defer threshold of {{ defer_text }} and the invest threshold of {{ invest_text }}: neither invest nor defer without a closer look.'
-                end
+            when worded.mature_connected_users = 0
+                then 'There are no mature, in-scope, connected users yet, fewer than the '
+                    || '{{ min_decision_users }} needed for a verdict.'
+            when worded.reason_code = 'too_few_users'
+                then 'Only ' || worded.users_text || ' mature, in-scope, connected users, fewer than the '
+                    || '{{ min_decision_users }} needed for a verdict (drop rate ' || worded.rate_text
+                    || '%, 95% interval ' || worded.ci_low_text || '%–' || worded.ci_high_text || '%).'
+            else 'The drop rate''s 95% interval (' || worded.ci_low_text || '%–' || worded.ci_high_text
+                || '%) ' || worded.interval_text
         end as verdict_reason,
         {{ stat_to_double(invest_threshold) }} as invest_threshold,
         {{ stat_to_double(defer_threshold) }} as defer_threshold,
         cast({{ min_decision_users }} as integer) as min_decision_users,
         as_of.as_of
-    from formatted
+    from worded
     cross join as_of
 )
 

@@ -17,7 +17,10 @@ final as (
         raw_occurred_at as occurred_at,
         received_at,
         raw_properties as properties,
-        row_fingerprint
+        {{ row_fingerprint([
+            'raw_event_id', 'raw_event_name', 'raw_user_id', 'raw_anonymous_id', 'raw_account_id',
+            'raw_occurred_at', 'received_at', 'raw_properties'
+        ]) }} as row_fingerprint
     from classified
     where event_outcome = 'duplicate'
 )

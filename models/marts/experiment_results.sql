@@ -40,7 +40,7 @@ user_exposures as (
         and exposures.exposed_at <= users.as_of
 ),
 
-variant_counts as (
+variants_seen_per_user as (
     select
         user_id,
         flag_key,
@@ -72,11 +72,11 @@ eligible_users as (
         ranked_exposures.flag_key,
         ranked_exposures.variant,
         ranked_exposures.is_activated,
-        variant_counts.variants_seen > 1 as saw_multiple_variants
+        variants_seen_per_user.variants_seen > 1 as saw_multiple_variants
     from ranked_exposures
-    inner join variant_counts
-        on ranked_exposures.user_id = variant_counts.user_id
-        and ranked_exposures.flag_key = variant_counts.flag_key
+    inner join variants_seen_per_user
+        on ranked_exposures.user_id = variants_seen_per_user.user_id
+        and ranked_exposures.flag_key = variants_seen_per_user.flag_key
     where
         ranked_exposures.exposure_rank = 1
         and ranked_exposures.is_mature

@@ -50,7 +50,8 @@ first_users as (
 user_rollup as (
     select
         account_id,
-        count(*) as users,
+        -- `users` is the contract's column name, though a keyword in some dialects.
+        count(*) as users,  -- noqa: RF04
         sum(case when is_connected then 1 else 0 end) as connected_users,
         sum(case when is_activated then 1 else 0 end) as activated_users,
         min(signed_up_at) as first_signed_up_at,
@@ -79,7 +80,7 @@ final as (
         first_users.company_size_band,
         first_users.signup_channel,
         first_users.is_in_scope,
-        user_rollup.users,
+        user_rollup.users,  -- noqa: RF04
         cast(user_rollup.connected_users as {{ dbt.type_bigint() }}) as connected_users,
         cast(user_rollup.activated_users as {{ dbt.type_bigint() }}) as activated_users,
         user_rollup.connected_users > 0 as is_connected,

@@ -24,11 +24,7 @@ cleaned as (
         {{ blank_to_null('anonymous_id') }} as anonymous_id,
         {{ blank_to_null('account_id') }} as account_id,
         {{ parse_iso8601_utc('occurred_at') }} as occurred_at,
-        {{ json_object_or_null('properties') }} as properties,
-        {{ row_fingerprint([
-            'event_id', 'event_name', 'user_id', 'anonymous_id', 'account_id',
-            'occurred_at', 'received_at', 'properties'
-        ]) }} as row_fingerprint
+        {{ json_object_or_null('properties') }} as properties
     from source_events
 ),
 
@@ -50,8 +46,7 @@ final as (
         occurred_at,
         properties,
         -- Absent properties are not invalid: only text that is not a JSON object is.
-        (raw_properties is null or properties is not null) as has_valid_properties,
-        row_fingerprint
+        (raw_properties is null or properties is not null) as has_valid_properties
     from cleaned
 )
 
