@@ -12,7 +12,7 @@ export ACTIVATION_WAREHOUSE_PATH ?= $(CURDIR)/warehouse.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install build demo-data load dbt-build test clean
+.PHONY: install build demo-data load dbt-build freshness validate test lint bench clean
 
 $(BIN)/.installed: requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ $(BIN)/.installed: requirements.txt constraints.txt
 
 install: $(BIN)/.installed
 
-## build: demo data -> raw schema -> dbt build, then say where the warehouse is.
-build: install demo-data load dbt-build
+## build: demo data -> raw schema -> dbt build -> checks, then say where the warehouse is.
+build: install demo-data load dbt-build freshness validate
 	@$(BIN)/python -m activation_warehouse summary
 
 demo-data: install
@@ -34,9 +34,23 @@ load: install
 dbt-build: install
 	$(BIN)/dbt build
 
-## test: every test of the project (pytest runs the dbt end-to-end cases too).
-test: install
+freshness: install
+	$(BIN)/dbt source freshness
+
+validate: install
+	$(BIN)/python -m activation_warehouse validate
+
+## test: every test of the project: SQL style, then pytest (which runs the dbt builds,
+## their unit and data tests, and the Great Expectations suites on demo data).
+test: install lint
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/sqlfluff lint models tests/*.sql tests/generic tests/marts tests/seeds tests/macros tests/data_quality tests/consistency
+
+## bench: build times at three scales (cached data in bench/.cache), table in bench/results.md.
+bench: install
+	$(BIN)/python -m activation_warehouse.benchmark
 
 clean:
 	rm -rf target logs data warehouse.duckdb warehouse.duckdb.wal
