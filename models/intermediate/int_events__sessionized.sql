@@ -24,9 +24,8 @@ gaps as (
     select
         *,
         case
-            when lag(occurred_at) over (
-                partition by person_type, person_id order by occurred_at, event_id
-            ) is null then 1
+            when lag(occurred_at) over (partition by person_type, person_id order by occurred_at, event_id) is null
+                then 1
             when {{ elapsed_seconds(
                 'lag(occurred_at) over (partition by person_type, person_id order by occurred_at, event_id)',
                 'occurred_at'

@@ -38,7 +38,10 @@ aggregated as (
 ),
 
 users as (
-    select user_id, account_id from {{ ref('stg_app__users') }}
+    select
+        user_id,
+        account_id
+    from {{ ref('stg_app__users') }}
 ),
 
 final as (

@@ -44,35 +44,35 @@ step_1 as (
 ),
 
 {% for step in range(2, max_steps + 1) %}
-step_{{ step }}_candidates as (
-    select
-        previous_step.user_id,
-        funnel_steps.milestone_key,
-        funnel_steps.required_count,
-        qualifying_events.occurred_at,
-        qualifying_events.event_id,
-        row_number() over (
-            partition by previous_step.user_id
-            order by qualifying_events.occurred_at, qualifying_events.event_id
-        ) as qualifying_rank
-    from step_{{ step - 1 }} as previous_step
-    inner join funnel_steps
-        on funnel_steps.step_position = {{ step }}
-    inner join qualifying_events
-        on previous_step.user_id = qualifying_events.user_id
-        and funnel_steps.milestone_key = qualifying_events.milestone_key
-        and qualifying_events.occurred_at >= previous_step.reached_at
-),
+    step_{{ step }}_candidates as (
+        select
+            previous_step.user_id,
+            funnel_steps.milestone_key,
+            funnel_steps.required_count,
+            qualifying_events.occurred_at,
+            qualifying_events.event_id,
+            row_number() over (
+                partition by previous_step.user_id
+                order by qualifying_events.occurred_at, qualifying_events.event_id
+            ) as qualifying_rank
+        from step_{{ step - 1 }} as previous_step
+        inner join funnel_steps
+            on funnel_steps.step_position = {{ step }}
+        inner join qualifying_events
+            on previous_step.user_id = qualifying_events.user_id
+            and funnel_steps.milestone_key = qualifying_events.milestone_key
+            and previous_step.reached_at <= qualifying_events.occurred_at
+    ),
 
-step_{{ step }} as (
-    select
-        user_id,
-        milestone_key,
-        occurred_at as reached_at,
-        event_id as reaching_event_id
-    from step_{{ step }}_candidates
-    where qualifying_rank = required_count
-),
+    step_{{ step }} as (
+        select
+            user_id,
+            milestone_key,
+            occurred_at as reached_at,
+            event_id as reaching_event_id
+        from step_{{ step }}_candidates
+        where qualifying_rank = required_count
+    ),
 {% endfor %}
 
 checklist_candidates as (
@@ -94,8 +94,13 @@ checklist_candidates as (
 
 reached as (
     {% for step in range(1, max_steps + 1) -%}
-    select user_id, milestone_key, reached_at, reaching_event_id from step_{{ step }}
-    union all
+        select
+            user_id,
+            milestone_key,
+            reached_at,
+            reaching_event_id
+        from step_{{ step }}
+        union all
     {% endfor -%}
     select
         user_id,

@@ -4,11 +4,17 @@
 with
 
 users as (
-    select user_id, as_of from {{ ref('int_users') }}
+    select
+        user_id,
+        as_of
+    from {{ ref('int_users') }}
 ),
 
 user_actions as (
-    select user_id, occurred_at from {{ ref('int_events__sessionized') }}
+    select
+        user_id,
+        occurred_at
+    from {{ ref('int_events__sessionized') }}
     where user_id is not null
 ),
 
@@ -19,7 +25,7 @@ final as (
     from users
     inner join user_actions
         on users.user_id = user_actions.user_id
-        and user_actions.occurred_at <= users.as_of
+        and users.as_of >= user_actions.occurred_at
     group by users.user_id
 )
 

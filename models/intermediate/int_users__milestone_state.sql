@@ -9,11 +9,18 @@ user_milestones as (
 ),
 
 events as (
-    select event_id, connection_id, source_type from {{ ref('int_events__resolved') }}
+    select
+        event_id,
+        connection_id,
+        source_type
+    from {{ ref('int_events__resolved') }}
 ),
 
 connections as (
-    select connection_id, source_type from {{ ref('stg_app__data_source_connections') }}
+    select
+        connection_id,
+        source_type
+    from {{ ref('stg_app__data_source_connections') }}
 ),
 
 furthest_step as (

@@ -8,7 +8,10 @@
 with
 
 users as (
-    select user_id, as_of from {{ ref('int_users') }}
+    select
+        user_id,
+        as_of
+    from {{ ref('int_users') }}
 ),
 
 milestone_state as (
@@ -21,7 +24,10 @@ events as (
 ),
 
 sessionized as (
-    select event_id, session_id from {{ ref('int_events__sessionized') }}
+    select
+        event_id,
+        session_id
+    from {{ ref('int_events__sessionized') }}
 ),
 
 sessions as (
@@ -63,8 +69,8 @@ first_minutes_events as (
     from connected
     inner join events
         on connected.user_id = events.user_id
-        and events.occurred_at > connected.connected_at
-        and events.occurred_at <= connected.as_of
+        and connected.connected_at < events.occurred_at
+        and connected.as_of >= events.occurred_at
         and {{ elapsed_seconds('connected.connected_at', 'events.occurred_at') }} <= {{ post_connection_seconds }}
     left join value_event_names
         on events.event_name = value_event_names.event_name
@@ -79,11 +85,13 @@ first_minutes as (
         -- The drivers look only before first value: what came after it cannot explain it.
         max(case
             when event_name = 'empty_state_viewed'
-                and (first_value_at is null or occurred_at <= first_value_at) then 1 else 0
+                and (first_value_at is null or occurred_at <= first_value_at) then 1
+            else 0
         end) = 1 as saw_empty_state_before_value_30m,
         max(case
             when event_name = 'template_gallery_viewed'
-                and (first_value_at is null or occurred_at <= first_value_at) then 1 else 0
+                and (first_value_at is null or occurred_at <= first_value_at) then 1
+            else 0
         end) = 1 as viewed_template_gallery_before_value_30m
     from first_minutes_events
     group by user_id
@@ -103,7 +111,7 @@ connection_events as (
     inner join events
         on connected.connection_id = events.connection_id
         and events.event_name in ('sync_completed', 'sync_failed')
-        and events.occurred_at <= connected.as_of
+        and connected.as_of >= events.occurred_at
 ),
 
 readiness as (
@@ -119,13 +127,17 @@ sync_failures as (
         connection_events.user_id,
         max(case
             when connection_events.occurred_at >= connection_events.connected_at
-                and (readiness.data_ready_at is null
-                    or connection_events.occurred_at < readiness.data_ready_at) then 1 else 0
+                and (
+                    readiness.data_ready_at is null
+                    or connection_events.occurred_at < readiness.data_ready_at
+                ) then 1
+            else 0
         end) = 1 as sync_failed_before_ready,
         max(case
             when connection_events.occurred_at > connection_events.connected_at
                 and {{ elapsed_seconds('connection_events.connected_at', 'connection_events.occurred_at') }}
-                <= {{ post_connection_seconds }} then 1 else 0
+                <= {{ post_connection_seconds }} then 1
+            else 0
         end) = 1 as had_sync_failed_30m
     from connection_events
     inner join readiness
@@ -174,8 +186,8 @@ returns as (
         on connecting_session.user_id = connected.user_id
     inner join sessions
         on connecting_session.user_id = sessions.user_id
-        and sessions.started_at > connecting_session.connecting_session_started_at
-        and sessions.started_at <= connected.as_of
+        and connecting_session.connecting_session_started_at < sessions.started_at
+        and connected.as_of >= sessions.started_at
     group by connecting_session.user_id
 ),
 

@@ -9,7 +9,10 @@ events as (
 ),
 
 sessionized as (
-    select event_id, session_id from {{ ref('int_events__sessionized') }}
+    select
+        event_id,
+        session_id
+    from {{ ref('int_events__sessionized') }}
 ),
 
 final as (

@@ -6,7 +6,10 @@
 with
 
 reference (x, expected_phi) as (
-    select * from (
+    select
+        points.x,
+        points.expected_phi
+    from (
         values
         (-8.0, 6.220960574271819e-16),
         (-5.0, 2.866515718791946e-07),

@@ -25,18 +25,23 @@ funnel_steps as (
 ),
 
 problems as (
-    select 'signup is not the first funnel step' as problem, milestone_key
+    select
+        'signup is not the first funnel step' as problem,
+        milestone_key
     from funnel_steps
     where step_position = 1 and coalesce(milestone_role, '') != 'signup'
 
     union all
 
-    select 'role ' || required_roles.role_name || ' must be on exactly one funnel step' as problem,
+    select
+        'role ' || required_roles.role_name || ' must be on exactly one funnel step' as problem,
         cast(null as {{ dbt.type_string() }}) as milestone_key
     from (
         select 'signup' as role_name
-        union all select 'connection' as role_name
-        union all select 'activation' as role_name
+        union all
+        select 'connection' as role_name
+        union all
+        select 'activation' as role_name
     ) as required_roles
     left join funnel_steps
         on required_roles.role_name = funnel_steps.milestone_role
@@ -45,31 +50,41 @@ problems as (
 
     union all
 
-    select 'only funnel steps may have a role' as problem, milestone_key
+    select
+        'only funnel steps may have a role' as problem,
+        milestone_key
     from milestones
     where not is_funnel_step and coalesce(milestone_role, '') != ''
 
     union all
 
-    select 'a funnel step must apply to all size bands' as problem, milestone_key
+    select
+        'a funnel step must apply to all size bands' as problem,
+        milestone_key
     from milestones
     where is_funnel_step and applies_to_size_bands != 'all'
 
     union all
 
-    select 'required_count must be at least 1' as problem, milestone_key
+    select
+        'required_count must be at least 1' as problem,
+        milestone_key
     from milestones
     where required_count is null or required_count < 1
 
     union all
 
-    select 'more funnel steps than var max_funnel_steps' as problem, milestone_key
+    select
+        'more funnel steps than var max_funnel_steps' as problem,
+        milestone_key
     from funnel_steps
     where step_position > {{ int_var('max_funnel_steps', min=2, max=20) }}
 
     union all
 
-    select 'milestone_events names an unknown milestone' as problem, milestone_events.milestone_key
+    select
+        'milestone_events names an unknown milestone' as problem,
+        milestone_events.milestone_key
     from milestone_events
     left join milestones
         on milestone_events.milestone_key = milestones.milestone_key
