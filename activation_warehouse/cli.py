@@ -61,6 +61,24 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from activation_warehouse.validate import DEFAULT_DOCS_DIR, ValidationSetupError, validate_warehouse
+
+    target = Path(args.warehouse) if args.warehouse else warehouse_path()
+    try:
+        report = validate_warehouse(
+            target,
+            Path(args.docs_dir) if args.docs_dir else DEFAULT_DOCS_DIR,
+            raw_schema=args.raw_schema,
+            batch_rows=args.batch_rows,
+        )
+    except ValidationSetupError as error:
+        print(f"validate failed: {error}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0 if report.success else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, separate so tests and docs can inspect it."""
     parser = argparse.ArgumentParser(prog="python -m activation_warehouse")
@@ -87,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="say where the warehouse is, what it holds and how to query it")
     summary.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
     summary.set_defaults(handler=_summary)
+
+    validate = commands.add_parser(
+        "validate", help="run the Great Expectations suites on the built warehouse; exit 1 on any failure"
+    )
+    validate.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
+    validate.add_argument("--docs-dir", default=None, help="folder for the Data Docs page index.html (default: target/data_docs)")
+    validate.add_argument("--raw-schema", default="raw", help="raw schema (default: raw)")
+    validate.add_argument("--batch-rows", type=int, default=500_000, help="rows per batch for big tables (default: 500000)")
+    validate.set_defaults(handler=_validate)
     return parser
 
 
