@@ -46,7 +46,7 @@ test: install lint
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/sqlfluff lint models tests/*.sql tests/generic tests/marts tests/seeds tests/macros tests/data_quality tests/consistency
+	$(BIN)/sqlfluff lint models tests
 
 ## bench: build times at three scales (cached data in bench/.cache), table in bench/results.md.
 bench: install
