@@ -95,3 +95,44 @@ def test_experiment_returns_and_stalls_are_visible(demo: tuple[ScratchWarehouse,
     assert warehouse.scalar(
         "select count(distinct segment_value) from marts.activation_funnel where segment_type = 'signup_cohort_week'"
     ) >= 15
+
+
+def test_user_activation_equals_an_independent_implementation(demo: tuple[ScratchWarehouse, Path]) -> None:
+    """bench/floor_user_activation.sql computes fct_user_activation straight from the raw
+    tables in one hand-written DuckDB script (the benchmark's floor). Written apart from
+    the models, it is a second method: every user and every column must agree, times and
+    flags exactly, durations to 1e-9 minutes."""
+    warehouse, _ = demo
+    import duckdb
+
+    from activation_warehouse.paths import PROJECT_DIR
+
+    floor_sql = (PROJECT_DIR / "bench" / "floor_user_activation.sql").read_text()
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute(floor_sql)
+        columns = [
+            row[0]
+            for row in connection.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'marts' and table_name = 'fct_user_activation' order by ordinal_position"
+            ).fetchall()
+        ]
+        durations = {"minutes_to_first_value", "data_ready_minutes", "connecting_session_minutes"}
+        mismatches = []
+        for column in columns:
+            if column == "user_id":
+                continue
+            differs = (
+                f"abs(m.{column} - f.{column}) > 1e-9 or (m.{column} is null) != (f.{column} is null)"
+                if column in durations
+                else f"m.{column} is distinct from f.{column}"
+            )
+            count = connection.execute(
+                f"select count(*) from marts.fct_user_activation as m"  # noqa: S608 - names from the catalog
+                f" full outer join floor.user_activation as f on m.user_id = f.user_id where {differs}"
+            ).fetchone()[0]
+            if count:
+                mismatches.append((column, count))
+        users = connection.execute("select count(*) from floor.user_activation").fetchone()[0]
+    assert users > 1000
+    assert mismatches == []
