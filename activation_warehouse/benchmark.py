@@ -8,6 +8,7 @@ machine, a printed table of medians does not.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -19,12 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from activation_warehouse.generate import DemoConfig, accounts_for_events, generate_demo
 from activation_warehouse.load import load_folder
 from activation_warehouse.paths import PROJECT_DIR
 
 BENCH_DIR = PROJECT_DIR / "bench"
 CACHE_DIR = BENCH_DIR / ".cache"
+FLOOR_SQL = BENCH_DIR / "floor_user_activation.sql"
 #: A fixed end time, so cached data sets are the same on every run.
 BENCH_END = datetime(2026, 6, 1)
 
@@ -65,63 +69,133 @@ def dataset(events: int, progress: bool = True) -> tuple[Path, int]:
     return folder, int(marker.read_text())
 
 
+def _dbt_env(warehouse: Path, work_dir: Path) -> dict[str, str]:
+    return dict(
+        os.environ,
+        ACTIVATION_WAREHOUSE_PATH=str(warehouse),
+        ACTIVATION_WAREHOUSE_TEMP_DIR=str(work_dir / "duckdb_tmp"),
+        DBT_PROFILES_DIR=str(PROJECT_DIR),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+
+
+def _hold_out_last_day(warehouse: Path) -> int:
+    """Move the raw events received in the last 24 hours aside, so the first build sees
+    the history and the incremental run gets one realistic new day (late arrivals
+    included: some of those events occurred days earlier)."""
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(
+            "create table raw.events_next_day as select * from raw.events"
+            " where received_at > (select max(received_at) from raw.events) - interval 1 day"
+        )
+        connection.execute(
+            "delete from raw.events where received_at >= (select min(received_at) from raw.events_next_day)"
+        )
+        return connection.execute("select count(*) from raw.events_next_day").fetchone()[0]
+
+
+def _append_held_out_day(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("insert into raw.events select * from raw.events_next_day")
+        connection.execute("drop table raw.events_next_day")
+
+
+def _models_seconds(target_dir: Path) -> float:
+    """Sum of the models' own execution times in the last run (dbt's start-up excluded)."""
+    results = json.loads((target_dir / "run_results.json").read_text())
+    return sum(r["execution_time"] for r in results["results"] if r["unique_id"].startswith("model."))
+
+
+def _run_floor(warehouse: Path) -> Timing:
+    code = (
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1]);"
+        " c.execute('set threads = 2'); c.execute(open(sys.argv[2]).read())"
+    )
+    return run_measured([sys.executable, "-c", code, str(warehouse), str(FLOOR_SQL)], dict(os.environ))
+
+
 def benchmark_scale(events: int, runs: int, work_dir: Path) -> dict[str, float]:
-    """Median full `dbt build` and `dbt run` over `runs` fresh warehouses at one scale."""
+    """Medians over `runs` fresh warehouses at one scale: the full build and run, an
+    incremental run with one more day, and the fct_user_activation path against the floor."""
     folder, raw_events = dataset(events)
     dbt = str(Path(sys.executable).parent / "dbt")
-    builds: list[Timing] = []
-    dbt_runs: list[Timing] = []
+    target = work_dir / "target"
+    common = ["--target-path", str(target), "--log-path", str(work_dir / "logs")]
+    keys = ("build_s", "run_s", "incremental_s", "incremental_models_s", "startup_s", "path_s", "floor_s", "peak_mb")
+    samples: dict[str, list[float]] = {key: [] for key in keys}
     for run in range(runs):
         warehouse = work_dir / f"bench_{events}_{run}.duckdb"
         warehouse.unlink(missing_ok=True)
         load_folder(folder, warehouse, progress=False)
-        env = dict(
-            os.environ,
-            ACTIVATION_WAREHOUSE_PATH=str(warehouse),
-            ACTIVATION_WAREHOUSE_TEMP_DIR=str(work_dir / "duckdb_tmp"),
-            DBT_PROFILES_DIR=str(PROJECT_DIR),
-            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        new_day = _hold_out_last_day(warehouse)
+        env = _dbt_env(warehouse, work_dir)
+        build = run_measured([dbt, "build", *common], env)
+        full_run = run_measured([dbt, "run", "--full-refresh", *common], env)
+        startup = run_measured([dbt, "run", "--select", "tag:no_such_tag", *common], env)
+        path = run_measured([dbt, "run", "--full-refresh", "--select", "+fct_user_activation", *common], env)
+        floor = _run_floor(warehouse)
+        _append_held_out_day(warehouse)
+        incremental = run_measured([dbt, "run", *common], env)
+        samples["build_s"].append(build.seconds)
+        samples["run_s"].append(full_run.seconds)
+        samples["startup_s"].append(startup.seconds)
+        samples["path_s"].append(path.seconds)
+        samples["floor_s"].append(floor.seconds)
+        samples["incremental_s"].append(incremental.seconds)
+        samples["incremental_models_s"].append(_models_seconds(target))
+        samples["peak_mb"].append(
+            max(t.peak_rss_mb for t in (build, full_run, startup, path, floor, incremental))
         )
-        common = ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
-        builds.append(run_measured([dbt, "build", *common], env))
-        dbt_runs.append(run_measured([dbt, "run", *common], env))
         print(
-            f"  {raw_events:>12,} events  run {run + 1}/{runs}: build {builds[-1].seconds:6.1f} s, "
-            f"run {dbt_runs[-1].seconds:6.1f} s, peak {max(builds[-1].peak_rss_mb, dbt_runs[-1].peak_rss_mb):,.0f} MB",
+            f"  {raw_events:>12,} events  run {run + 1}/{runs}: build {build.seconds:6.1f} s, "
+            f"run {full_run.seconds:6.1f} s, incremental (+{new_day:,} events) {incremental.seconds:6.1f} s, "
+            f"path {path.seconds:6.1f} s, floor {floor.seconds:6.1f} s, peak {samples['peak_mb'][-1]:,.0f} MB",
             flush=True,
         )
         warehouse.unlink(missing_ok=True)
-    build_s = statistics.median(t.seconds for t in builds)
-    return {
-        "raw_events": raw_events,
-        "build_s": build_s,
-        "run_s": statistics.median(t.seconds for t in dbt_runs),
-        "events_per_s": raw_events / build_s,
-        "peak_mb": max(t.peak_rss_mb for t in builds + dbt_runs),
-    }
+    result = {key: statistics.median(values) for key, values in samples.items()}
+    result["peak_mb"] = max(samples["peak_mb"])
+    result["raw_events"] = raw_events
+    result["events_per_s"] = raw_events / result["build_s"]
+    return result
 
 
 def render(results: list[dict[str, float]], runs: int) -> str:
-    """The results as a Markdown table with the machine it ran on."""
+    """The results as a Markdown table with the machine it ran on, then the ratios."""
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lines = [
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"median of {runs} run(s); {datetime.now():%Y-%m-%d}",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {memory_gib:.0f} GiB, Python "
+        f"{platform.python_version()}, DuckDB {duckdb.__version__}; median of {runs} run(s); {datetime.now():%Y-%m-%d}",
         "",
-        "| raw events | dbt build (s) | dbt run (s) | events/s (build) | peak memory (MB) |",
-        "|---:|---:|---:|---:|---:|",
+        "| raw events | dbt build (s) | dbt run, full (s) | events/s (build) | peak memory (MB) "
+        "| incremental run, +1 day (s) | of which models (s) | dbt start-up (s) "
+        "| fct_user_activation path (s) | floor script (s) | path / floor | incremental / full run |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results:
         lines.append(
             f"| {row['raw_events']:,.0f} | {row['build_s']:.1f} | {row['run_s']:.1f} | "
-            f"{row['events_per_s']:,.0f} | {row['peak_mb']:,.0f} |"
+            f"{row['events_per_s']:,.0f} | {row['peak_mb']:,.0f} | {row['incremental_s']:.1f} | "
+            f"{row['incremental_models_s']:.1f} | {row['startup_s']:.1f} | {row['path_s']:.1f} | "
+            f"{row['floor_s']:.1f} | {row['path_s'] / row['floor_s']:.2f} | "
+            f"{row['incremental_s'] / row['run_s']:.2f} |"
         )
+    if len(results) >= 2:
+        small, large = results[-2], results[-1]
+        lines += [
+            "",
+            f"Scale: {large['raw_events']:,.0f} over {small['raw_events']:,.0f} events "
+            f"({large['raw_events'] / small['raw_events']:.1f}x the data) costs "
+            f"{large['run_s'] / small['run_s']:.1f}x the full run and {large['build_s'] / small['build_s']:.1f}x "
+            "the full build.",
+        ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Benchmark the build at the given scales and print (and save) the table."""
     parser = argparse.ArgumentParser(prog="python -m activation_warehouse.benchmark")
-    parser.add_argument("--events", type=int, nargs="+", default=[275_000, 1_000_000, 10_000_000])
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", default=str(BENCH_DIR / "results.md"))
     args = parser.parse_args(argv)

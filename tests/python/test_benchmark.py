@@ -1,0 +1,45 @@
+"""The benchmark's own moving parts, on a tiny warehouse: holding back the last day of
+events and putting it back must leave raw.events exactly as it was, and the table must
+render every figure with the ratios."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from activation_warehouse.benchmark import _append_held_out_day, _hold_out_last_day, render
+
+
+def test_hold_out_and_append_round_trip(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    start = datetime(2026, 3, 1)
+    # 72 hourly events over three days: the last 24 hours hold 24 of them (hours 48..71
+    # are within one day of the maximum, hour 71; hour 47 is exactly 24 h before: kept).
+    rows = [(f"e{hour}", start + timedelta(hours=hour)) for hour in range(72)]
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("create schema raw")
+        connection.execute("create table raw.events (event_id varchar, received_at timestamp)")
+        connection.executemany("insert into raw.events values (?, ?)", rows)
+    assert _hold_out_last_day(warehouse) == 24
+    with duckdb.connect(str(warehouse)) as connection:
+        assert connection.execute("select count(*), max(received_at) from raw.events").fetchone() == (
+            48, start + timedelta(hours=47)
+        )
+    _append_held_out_day(warehouse)
+    with duckdb.connect(str(warehouse)) as connection:
+        assert sorted(connection.execute("select event_id, received_at from raw.events").fetchall()) == sorted(rows)
+        tables = connection.execute("select table_name from information_schema.tables").fetchall()
+        assert tables == [("events",)]
+
+
+def test_render_reports_every_ratio() -> None:
+    row = {
+        "raw_events": 1_000_000, "build_s": 50.0, "run_s": 40.0, "events_per_s": 20_000.0, "peak_mb": 900.0,
+        "incremental_s": 8.0, "incremental_models_s": 4.0, "startup_s": 4.0, "path_s": 20.0, "floor_s": 10.0,
+    }
+    big = dict(row, raw_events=10_000_000, run_s=400.0, build_s=600.0)
+    table = render([row, big], runs=3)
+    assert "| 1,000,000 | 50.0 | 40.0 | 20,000 | 900 | 8.0 | 4.0 | 4.0 | 20.0 | 10.0 | 2.00 | 0.20 |" in table
+    assert "10.0x the data) costs 10.0x the full run and 12.0x the full build" in table
