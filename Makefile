@@ -12,7 +12,7 @@ export ACTIVATION_WAREHOUSE_PATH ?= $(CURDIR)/warehouse.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install build demo-data load dbt-build freshness validate test lint bench clean
+.PHONY: install build demo-data load dbt-build freshness validate publish report test lint bench clean
 
 $(BIN)/.installed: requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,11 @@ $(BIN)/.installed: requirements.txt constraints.txt
 
 install: $(BIN)/.installed
 
-## build: demo data -> raw schema -> dbt build -> checks, then say where the warehouse is.
-build: install demo-data load dbt-build freshness validate
+## build: demo data -> raw schema -> dbt build -> checks -> publish for BI -> the report;
+## then say where the warehouse, the published copy and the report are.
+build: install demo-data load dbt-build freshness validate publish
 	@$(BIN)/python -m activation_warehouse summary
+	@$(BIN)/python -m activation_warehouse report
 
 demo-data: install
 	$(BIN)/python -m activation_warehouse generate --out $(DEMO_DIR)
@@ -40,6 +42,12 @@ freshness: install
 validate: install
 	$(BIN)/python -m activation_warehouse validate
 
+publish: install
+	$(BIN)/python -m activation_warehouse publish
+
+report: install
+	$(BIN)/python -m activation_warehouse report
+
 ## test: every test of the project: SQL style, then pytest (which runs the dbt builds,
 ## their unit and data tests, and the Great Expectations suites on demo data).
 test: install lint
@@ -53,4 +61,4 @@ bench: install
 	$(BIN)/python -m activation_warehouse.benchmark
 
 clean:
-	rm -rf target logs data warehouse.duckdb warehouse.duckdb.wal
+	rm -rf target logs data reports published warehouse.duckdb warehouse.duckdb.wal

@@ -79,6 +79,34 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if report.success else 1
 
 
+def _report(args: argparse.Namespace) -> int:
+    from activation_warehouse.report import DEFAULT_REPORT_PATH, ReportError, write_report
+
+    target = Path(args.warehouse) if args.warehouse else warehouse_path()
+    try:
+        result = write_report(target, Path(args.out) if args.out else DEFAULT_REPORT_PATH)
+    except ReportError as error:
+        print(f"report failed: {error}", file=sys.stderr)
+        return 1
+    as_of = f"{result.as_of:%Y-%m-%d %H:%M} UTC" if result.as_of else "unknown"
+    print(f"Activation report ({result.verdict}, as of {as_of}) written in {result.seconds:.1f} s:")
+    print(f"  {result.path}")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from activation_warehouse.publish import DEFAULT_PUBLISH_DIR, PublishError, publish
+
+    target = Path(args.warehouse) if args.warehouse else warehouse_path()
+    try:
+        report = publish(target, Path(args.out_dir) if args.out_dir else DEFAULT_PUBLISH_DIR)
+    except PublishError as error:
+        print(f"publish failed: {error}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, separate so tests and docs can inspect it."""
     parser = argparse.ArgumentParser(prog="python -m activation_warehouse")
@@ -114,6 +142,20 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--raw-schema", default="raw", help="raw schema (default: raw)")
     validate.add_argument("--batch-rows", type=int, default=500_000, help="rows per batch for big tables (default: 500000)")
     validate.set_defaults(handler=_validate)
+
+    report = commands.add_parser(
+        "report", help="write the activation report: one self-contained HTML file (reads the warehouse read-only)"
+    )
+    report.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb; the published copy works too)")
+    report.add_argument("--out", default=None, help="HTML file to write (default: reports/activation_report.html)")
+    report.set_defaults(handler=_report)
+
+    publish = commands.add_parser(
+        "publish", help="copy the marts into a read-only DuckDB file (storage v1.0.0) and Parquet for BI, swapped in atomically"
+    )
+    publish.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
+    publish.add_argument("--out-dir", default=None, help="publish folder (default: published/)")
+    publish.set_defaults(handler=_publish)
     return parser
 
 

@@ -11,14 +11,17 @@ clean_events as (
 ),
 
 final as (
-    select
-        {% if as_of_var is none -%}
-            max(occurred_at)
-        {%- else -%}
-            cast('{{ as_of_var }}' as {{ dbt.type_timestamp() }})
-        {%- endif %} as as_of,
-        {{ 'false' if as_of_var is none else 'true' }} as is_as_of_from_var
-    from clean_events
+    {%- if as_of_var is none %}
+        select
+            max(occurred_at) as as_of,
+            false as is_as_of_from_var
+        from clean_events
+    {%- else %}
+        -- One row, whatever the events hold: the var decides.
+        select
+            cast('{{ as_of_var }}' as {{ dbt.type_timestamp() }}) as as_of,
+            true as is_as_of_from_var
+    {%- endif %}
 )
 
 select * from final
