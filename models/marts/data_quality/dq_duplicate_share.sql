@@ -1,0 +1,86 @@
+-- Duplicate share per day: of the raw event rows received that day (UTC date of
+-- received_at), the share that repeat the event_id of a clean event (tracker retries;
+-- the first delivery is kept, see int_events__classified). Retries are normal in small
+-- numbers; a batch delivered twice (a replayed file, a collector that re-sent its
+-- buffer) sends the share up on the day it arrived. Judged on the Wilson 95% lower bound
+-- of the share (see _data_quality__docs.md, dq_duplicate_share); a day of fewer than
+-- dq_min_judged_rows raw rows is shown but not judged.
+
+{%- set warn_above = number_var('dq_duplicate_share_warn_above', min=0, max=1) %}
+{%- set error_above = number_var('dq_duplicate_share_error_above', min=0, max=1) %}
+{%- set min_rows = int_var('dq_min_judged_rows', min=1, max=1000000) %}
+{%- set text = dbt.type_string() %}
+
+with
+
+raw_rows as (
+    select
+        cast(received_at as date) as check_date,
+        event_outcome
+    from {{ ref('int_events__classified') }}
+),
+
+daily as (
+    select
+        check_date,
+        count(*) as raw_rows,
+        cast(sum(case when event_outcome = 'duplicate' then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as duplicate_rows
+    from raw_rows
+    group by check_date
+),
+
+measured as (
+    select
+        *,
+        {{ stat_to_double('duplicate_rows') }} / {{ stat_to_double('raw_rows') }} as duplicate_share,
+        {{ wilson_interval_low('duplicate_rows', 'raw_rows') }} as share_lower_bound
+    from daily
+),
+
+judged as (
+    select
+        *,
+        case
+            when raw_rows < {{ min_rows }} then 'not_judged'
+            when share_lower_bound > {{ error_above }} then 'error'
+            when share_lower_bound > {{ warn_above }} then 'warn'
+            else 'ok'
+        end as status
+    from measured
+),
+
+verdicts as (
+    select
+        *,
+        case status
+            when 'error' then 'above the error threshold {{ error_above }}'
+            when 'warn' then 'above the warning threshold {{ warn_above }}'
+            when 'not_judged' then 'not judged: fewer than {{ min_rows }} rows'
+            else 'within the thresholds'
+        end as verdict
+    from judged
+),
+
+final as (
+    select
+        'duplicate_share' as check_name,
+        'raw.events' as table_name,
+        check_date,
+        raw_rows,
+        duplicate_rows,
+        duplicate_share,
+        share_lower_bound,
+        {{ stat_to_double(warn_above) }} as warn_above,
+        {{ stat_to_double(error_above) }} as error_above,
+        status,
+        {{ dbt.concat([
+            "cast(duplicate_rows as " ~ text ~ ")", "' of '", "cast(raw_rows as " ~ text ~ ")",
+            "' raw rows received repeat an event_id already kept (share '",
+            "cast(cast(duplicate_share as decimal(18, 3)) as " ~ text ~ ")", "', at least '",
+            "cast(cast(share_lower_bound as decimal(18, 3)) as " ~ text ~ ")", "' at 95%, '", "verdict", "')'"
+        ]) }} as status_reason
+    from verdicts
+)
+
+select * from final

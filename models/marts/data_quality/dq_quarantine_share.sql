@@ -1,0 +1,120 @@
+-- Quarantine share per day and reason: of the raw event rows received that day (UTC
+-- date of received_at, the only time every raw row has), the share refused for each
+-- quarantine reason (seed quarantine_reasons, every reason on every day, zeros
+-- included). A release that sends a malformed timestamp or drops the event id sends a
+-- reason's share up at once. The day is judged on the Wilson 95% lower bound of the
+-- share (see _data_quality__docs.md, dq_quarantine_share); a day of fewer than
+-- dq_min_judged_rows raw rows is shown but not judged.
+
+{%- set warn_above = number_var('dq_quarantine_share_warn_above', min=0, max=1) %}
+{%- set error_above = number_var('dq_quarantine_share_error_above', min=0, max=1) %}
+{%- set min_rows = int_var('dq_min_judged_rows', min=1, max=1000000) %}
+{%- set text = dbt.type_string() %}
+
+with
+
+raw_rows as (
+    select
+        cast(received_at as date) as check_date,
+        event_outcome,
+        quarantine_reason
+    from {{ ref('int_events__classified') }}
+),
+
+reasons as (
+    select
+        reason,
+        rule_order
+    from {{ ref('quarantine_reasons') }}
+),
+
+daily_rows as (
+    select
+        check_date,
+        count(*) as raw_rows
+    from raw_rows
+    group by check_date
+),
+
+daily_quarantined as (
+    select
+        check_date,
+        quarantine_reason,
+        count(*) as quarantined_rows
+    from raw_rows
+    where event_outcome = 'quarantined'
+    group by
+        check_date,
+        quarantine_reason
+),
+
+daily as (
+    select
+        daily_rows.check_date,
+        reasons.reason,
+        reasons.rule_order,
+        daily_rows.raw_rows,
+        coalesce(daily_quarantined.quarantined_rows, 0) as quarantined_rows
+    from daily_rows
+    cross join reasons
+    left join daily_quarantined
+        on daily_rows.check_date = daily_quarantined.check_date
+        and reasons.reason = daily_quarantined.quarantine_reason
+),
+
+measured as (
+    select
+        *,
+        {{ stat_to_double('quarantined_rows') }} / {{ stat_to_double('raw_rows') }} as quarantine_share,
+        {{ wilson_interval_low('quarantined_rows', 'raw_rows') }} as share_lower_bound
+    from daily
+),
+
+judged as (
+    select
+        *,
+        case
+            when raw_rows < {{ min_rows }} then 'not_judged'
+            when share_lower_bound > {{ error_above }} then 'error'
+            when share_lower_bound > {{ warn_above }} then 'warn'
+            else 'ok'
+        end as status
+    from measured
+),
+
+verdicts as (
+    select
+        *,
+        case status
+            when 'error' then 'above the error threshold {{ error_above }}'
+            when 'warn' then 'above the warning threshold {{ warn_above }}'
+            when 'not_judged' then 'not judged: fewer than {{ min_rows }} rows'
+            else 'within the thresholds'
+        end as verdict
+    from judged
+),
+
+final as (
+    select
+        'quarantine_share' as check_name,
+        'raw.events' as table_name,
+        check_date,
+        reason,
+        rule_order,
+        raw_rows,
+        quarantined_rows,
+        quarantine_share,
+        share_lower_bound,
+        {{ stat_to_double(warn_above) }} as warn_above,
+        {{ stat_to_double(error_above) }} as error_above,
+        status,
+        {{ dbt.concat([
+            "cast(quarantined_rows as " ~ text ~ ")", "' of '", "cast(raw_rows as " ~ text ~ ")",
+            "' raw rows received were quarantined as '", "reason", "' (share '",
+            "cast(cast(quarantine_share as decimal(18, 3)) as " ~ text ~ ")", "', at least '",
+            "cast(cast(share_lower_bound as decimal(18, 3)) as " ~ text ~ ")", "' at 95%, '", "verdict", "')'"
+        ]) }} as status_reason
+    from verdicts
+)
+
+select * from final

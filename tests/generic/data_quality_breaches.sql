@@ -1,0 +1,44 @@
+{#- The threshold test of a data-quality mart (models/marts/data_quality): passes when no
+    row of the model has `status` = `level` (`warn` or `error`). The mart holds the rule
+    and the thresholds (vars); this test only reads its verdict, so a chart and the
+    build never disagree. Use it once per level, with the matching severity.
+
+    Every failing row carries check_name, table_name, check_date and status_reason, and
+    each of them (up to `max_logged`) is also written to the dbt log as one line naming
+    the check, the table and the day, so the build's own output says what broke where:
+
+        data quality ERROR: tracking_coverage | raw.data_source_connections | 2026-05-20 | ... -#}
+{% test data_quality_breaches(model, level, max_logged=20) %}
+
+{%- if level not in ('warn', 'error') -%}
+    {{ exceptions.raise_compiler_error(
+        "data_quality_breaches on " ~ model ~ ": level must be 'warn' or 'error', got '" ~ level ~ "'."
+    ) }}
+{%- endif -%}
+
+{%- set breaches_sql -%}
+    select
+        check_name,
+        table_name,
+        check_date,
+        status,
+        status_reason
+    from {{ model }}
+    where status = '{{ level }}'
+{%- endset -%}
+
+{#- At execution the mart exists (tests run after their model): log its breaches. -#}
+{%- if execute and load_relation(model) is not none -%}
+    {%- set logged = run_query(breaches_sql ~ ' order by check_date, table_name, check_name, status_reason limit ' ~ (max_logged | int)) -%}
+    {%- for row in logged.rows -%}
+        {%- do log(
+            'data quality ' ~ (level | upper) ~ ': ' ~ row['check_name'] ~ ' | ' ~ row['table_name']
+            ~ ' | ' ~ row['check_date'] ~ ' | ' ~ row['status_reason'],
+            info=true
+        ) -%}
+    {%- endfor -%}
+{%- endif %}
+
+{{ breaches_sql }}
+
+{% endtest %}
