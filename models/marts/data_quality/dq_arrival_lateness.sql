@@ -11,7 +11,6 @@
 {%- set late_after_hours = int_var('dq_late_after_hours', min=1, max=8760) %}
 {%- set warn_above = number_var('dq_late_share_warn_above', min=0, max=1) %}
 {%- set error_above = number_var('dq_late_share_error_above', min=0, max=1) %}
-{%- set min_rows = int_var('dq_min_judged_rows', min=1, max=1000000) %}
 {%- set text = dbt.type_string() %}
 
 with
@@ -42,8 +41,8 @@ measured as (
         check_date,
         events,
         late_events,
-        {{ stat_to_double('late_events') }} / {{ stat_to_double('events') }} as late_share,
-        {{ wilson_interval_low('late_events', 'events') }} as late_share_lower_bound,
+        {{ dq_share('late_events', 'events') }} as late_share,
+        {{ dq_share_bound('late_events', 'events', 'above') }} as late_share_lower_bound,
         {{ stat_to_double('median_lateness_hours') }} as median_lateness_hours,
         {{ stat_to_double('p95_lateness_hours') }} as p95_lateness_hours,
         {{ stat_to_double('p99_lateness_hours') }} as p99_lateness_hours,
@@ -54,24 +53,14 @@ measured as (
 judged as (
     select
         *,
-        case
-            when events < {{ min_rows }} then 'not_judged'
-            when late_share_lower_bound > {{ error_above }} then 'error'
-            when late_share_lower_bound > {{ warn_above }} then 'warn'
-            else 'ok'
-        end as status
+        {{ dq_share_status('late_share_lower_bound', 'events', warn_above, error_above, 'above') }} as status
     from measured
 ),
 
 verdicts as (
     select
         *,
-        case status
-            when 'error' then 'above the error threshold {{ error_above }}'
-            when 'warn' then 'above the warning threshold {{ warn_above }}'
-            when 'not_judged' then 'not judged: fewer than {{ min_rows }} rows'
-            else 'within the thresholds'
-        end as verdict
+        {{ dq_verdict('status', warn_above, error_above, 'above') }} as verdict
     from judged
 ),
 
@@ -94,9 +83,8 @@ final as (
         status,
         {{ dbt.concat([
             "cast(late_events as " ~ text ~ ")", "' of '", "cast(events as " ~ text ~ ")",
-            "' clean events arrived more than " ~ late_after_hours ~ " hours after they occurred (share '",
-            "cast(cast(late_share as decimal(18, 3)) as " ~ text ~ ")", "', at least '",
-            "cast(cast(late_share_lower_bound as decimal(18, 3)) as " ~ text ~ ")", "' at 95%, '", "verdict",
+            "' clean events arrived more than " ~ late_after_hours ~ " hours after they occurred ('",
+            dq_share_text('late_share', 'late_share_lower_bound', 'verdict', 'above'),
             "'; 99th percentile '", "cast(cast(p99_lateness_hours as decimal(18, 1)) as " ~ text ~ ")", "' hours)'"
         ]) }} as status_reason
     from verdicts

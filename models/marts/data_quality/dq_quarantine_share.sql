@@ -8,7 +8,6 @@
 
 {%- set warn_above = number_var('dq_quarantine_share_warn_above', min=0, max=1) %}
 {%- set error_above = number_var('dq_quarantine_share_error_above', min=0, max=1) %}
-{%- set min_rows = int_var('dq_min_judged_rows', min=1, max=1000000) %}
 {%- set text = dbt.type_string() %}
 
 with
@@ -65,32 +64,22 @@ daily as (
 measured as (
     select
         *,
-        {{ stat_to_double('quarantined_rows') }} / {{ stat_to_double('raw_rows') }} as quarantine_share,
-        {{ wilson_interval_low('quarantined_rows', 'raw_rows') }} as share_lower_bound
+        {{ dq_share('quarantined_rows', 'raw_rows') }} as quarantine_share,
+        {{ dq_share_bound('quarantined_rows', 'raw_rows', 'above') }} as share_lower_bound
     from daily
 ),
 
 judged as (
     select
         *,
-        case
-            when raw_rows < {{ min_rows }} then 'not_judged'
-            when share_lower_bound > {{ error_above }} then 'error'
-            when share_lower_bound > {{ warn_above }} then 'warn'
-            else 'ok'
-        end as status
+        {{ dq_share_status('share_lower_bound', 'raw_rows', warn_above, error_above, 'above') }} as status
     from measured
 ),
 
 verdicts as (
     select
         *,
-        case status
-            when 'error' then 'above the error threshold {{ error_above }}'
-            when 'warn' then 'above the warning threshold {{ warn_above }}'
-            when 'not_judged' then 'not judged: fewer than {{ min_rows }} rows'
-            else 'within the thresholds'
-        end as verdict
+        {{ dq_verdict('status', warn_above, error_above, 'above') }} as verdict
     from judged
 ),
 
@@ -110,9 +99,8 @@ final as (
         status,
         {{ dbt.concat([
             "cast(quarantined_rows as " ~ text ~ ")", "' of '", "cast(raw_rows as " ~ text ~ ")",
-            "' raw rows received were quarantined as '", "reason", "' (share '",
-            "cast(cast(quarantine_share as decimal(18, 3)) as " ~ text ~ ")", "', at least '",
-            "cast(cast(share_lower_bound as decimal(18, 3)) as " ~ text ~ ")", "' at 95%, '", "verdict", "')'"
+            "' raw rows received were quarantined as '", "reason", "' ('",
+            dq_share_text('quarantine_share', 'share_lower_bound', 'verdict', 'above'), "')'"
         ]) }} as status_reason
     from verdicts
 )

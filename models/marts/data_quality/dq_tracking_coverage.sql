@@ -10,7 +10,6 @@
 
 {%- set warn_below = number_var('dq_coverage_warn_below', min=0, max=1) %}
 {%- set error_below = number_var('dq_coverage_error_below', min=0, max=1) %}
-{%- set min_rows = int_var('dq_min_judged_rows', min=1, max=1000000) %}
 {%- set text = dbt.type_string() %}
 
 with
@@ -98,32 +97,22 @@ measured as (
         app_rows,
         tracked_rows,
         app_rows - tracked_rows as untracked_rows,
-        {{ stat_to_double('tracked_rows') }} / {{ stat_to_double('app_rows') }} as coverage,
-        {{ wilson_interval_high('tracked_rows', 'app_rows') }} as coverage_upper_bound
+        {{ dq_share('tracked_rows', 'app_rows') }} as coverage,
+        {{ dq_share_bound('tracked_rows', 'app_rows', 'below') }} as coverage_upper_bound
     from daily
 ),
 
 judged as (
     select
         *,
-        case
-            when app_rows < {{ min_rows }} then 'not_judged'
-            when coverage_upper_bound < {{ error_below }} then 'error'
-            when coverage_upper_bound < {{ warn_below }} then 'warn'
-            else 'ok'
-        end as status
+        {{ dq_share_status('coverage_upper_bound', 'app_rows', warn_below, error_below, 'below') }} as status
     from measured
 ),
 
 verdicts as (
     select
         *,
-        case status
-            when 'error' then 'below the error threshold {{ error_below }}'
-            when 'warn' then 'below the warning threshold {{ warn_below }}'
-            when 'not_judged' then 'not judged: fewer than {{ min_rows }} rows'
-            else 'within the thresholds'
-        end as verdict
+        {{ dq_verdict('status', warn_below, error_below, 'below') }} as verdict
     from judged
 ),
 
@@ -143,9 +132,8 @@ final as (
         status,
         {{ dbt.concat([
             "cast(tracked_rows as " ~ text ~ ")", "' of '", "cast(app_rows as " ~ text ~ ")",
-            "' rows have a clean '", "event_name", "' event: coverage '",
-            "cast(cast(coverage as decimal(18, 3)) as " ~ text ~ ")", "', at most '",
-            "cast(cast(coverage_upper_bound as decimal(18, 3)) as " ~ text ~ ")", "' at 95%, '", "verdict"
+            "' rows have a clean '", "event_name", "' event: '",
+            dq_share_text('coverage', 'coverage_upper_bound', 'verdict', 'below', label='coverage')
         ]) }} as status_reason
     from verdicts
 )

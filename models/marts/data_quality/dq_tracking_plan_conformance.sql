@@ -13,7 +13,6 @@
 {%- set property_warn_above = number_var('dq_required_property_warn_above', min=0, max=1) %}
 {%- set property_error_above = number_var('dq_required_property_error_above', min=0, max=1) %}
 {%- set out_of_plan_warn_above = number_var('dq_out_of_plan_warn_above', min=0, max=1) %}
-{%- set min_rows = int_var('dq_min_judged_rows', min=1, max=1000000) %}
 {%- set text = dbt.type_string() %}
 
 with
@@ -127,21 +126,17 @@ measured as (
 bounded as (
     select
         *,
-        {{ stat_to_double('nonconforming_events') }} / {{ stat_to_double('checked_events') }}
-            as nonconforming_share,
-        {{ wilson_interval_low('nonconforming_events', 'checked_events') }} as share_lower_bound
+        {{ dq_share('nonconforming_events', 'checked_events') }} as nonconforming_share,
+        {{ dq_share_bound('nonconforming_events', 'checked_events', 'above') }} as share_lower_bound
     from measured
 ),
 
+-- out_of_plan_events has no error threshold (null): a comparison with null is never
+-- true, so it warns at most.
 judged as (
     select
         *,
-        case
-            when checked_events < {{ min_rows }} then 'not_judged'
-            when error_above is not null and share_lower_bound > error_above then 'error'
-            when share_lower_bound > warn_above then 'warn'
-            else 'ok'
-        end as status
+        {{ dq_share_status('share_lower_bound', 'checked_events', 'warn_above', 'error_above', 'above') }} as status
     from bounded
 ),
 
@@ -160,12 +155,7 @@ verdicts as (
                 "' events lack the required property '", "property_name"
             ]) }}
         end as finding,
-        case status
-            when 'error' then {{ dbt.concat(["'above the error threshold '", "cast(error_above as " ~ text ~ ")"]) }}
-            when 'warn' then {{ dbt.concat(["'above the warning threshold '", "cast(warn_above as " ~ text ~ ")"]) }}
-            when 'not_judged' then 'not judged: fewer than {{ min_rows }} events'
-            else 'within the thresholds'
-        end as verdict
+        {{ dq_verdict('status', 'warn_above', 'error_above', 'above', unit='events') }} as verdict
     from judged
 ),
 
@@ -184,9 +174,7 @@ final as (
         error_above,
         status,
         {{ dbt.concat([
-            "finding", "' (share '", "cast(cast(nonconforming_share as decimal(18, 3)) as " ~ text ~ ")",
-            "', at least '", "cast(cast(share_lower_bound as decimal(18, 3)) as " ~ text ~ ")", "' at 95%, '",
-            "verdict", "')'"
+            "finding", "' ('", dq_share_text('nonconforming_share', 'share_lower_bound', 'verdict', 'above'), "')'"
         ]) }} as status_reason
     from verdicts
 )
