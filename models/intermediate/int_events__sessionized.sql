@@ -3,21 +3,182 @@
 -- new session; a gap of exactly that long does not. The session id is a hash of the person
 -- key and the session's first event_id, so it is stable across rebuilds. Backend events
 -- (sync_*) are not user actions and belong to no session.
+--
+-- Incremental (README, "Incremental builds"; delete+insert on event_id): a person is
+-- touched when int_events__resolved wrote one of their events since this model last ran
+-- (a new action, a late one, one that moved to or away from them when an anonymous id
+-- changed hands, one that stopped being a user action). With t the earliest such action,
+-- old or new, the person's sessions that ended more than the timeout before t cannot
+-- change and are kept; every action from the start of the first later session (or from
+-- t) is cut again, numbered after the kept sessions. A late action that merges, extends
+-- or splits sessions therefore rewrites all of them, and an action no longer the person's
+-- is deleted: it is written as a row without a session (a tombstone) that the post-hook
+-- removes, so no stale row survives.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where session_id is null"
+    )
+}}
+
+{#- dbt's is_incremental(), spelled out: a model calling it needs an is_incremental
+    override in each of its unit tests (_intermediate__models.yml), which render the full
+    build either way, since their node is not materialized 'incremental'. -#}
+{%- set incremental_run = execute
+    and model.config.materialized == 'incremental'
+    and not should_full_refresh()
+    and load_relation(this) is not none
+    and load_relation(this).type == 'table' %}
+
+{%- set timeout_seconds = int_var('session_timeout_minutes', min=1, max=1440) * 60 %}
+
+{#- A person is the resolved user, else the anonymous id. -#}
+{%- set person_type = "case when user_id is not null then 'user' else 'anonymous' end" %}
+{%- set person_id = "coalesce(user_id, anonymous_id)" %}
 
 with
 
+loaded as (
+    select max(loaded_through) as loaded_through
+    from {{ ref('int_events__resolved') }}
+),
+
+{% if incremental_run %}
+    -- Events int_events__resolved wrote since this model last wrote: its stamps only grow,
+    -- so a run that failed or was skipped is caught up by the next one. The previous build
+    -- is read from this model's own table, a few columns where each step needs them.
+    changed_events as (
+        select
+            event_id,
+            occurred_at,
+            is_user_action,
+            {{ person_type }} as person_type,
+            {{ person_id }} as person_id
+        from {{ ref('int_events__resolved') }}
+        where loaded_through > (
+            select coalesce(max(loaded_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+            from {{ this }}
+        )
+    ),
+
+    -- Each touched person and the earliest change to their timeline: an action added (new
+    -- version) or taken away (previous version, which may belong to another person).
+    touched_persons as (
+        select
+            person_type,
+            person_id,
+            min(occurred_at) as changed_from
+        from (
+            select
+                person_type,
+                person_id,
+                occurred_at
+            from changed_events
+            where is_user_action
+
+            union all
+
+            select
+                previous.person_type,
+                previous.person_id,
+                previous.occurred_at
+            from {{ this }} as previous
+            inner join changed_events
+                on previous.event_id = changed_events.event_id
+        ) as changes
+        group by
+            person_type,
+            person_id
+    ),
+
+    previous_sessions as (
+        select
+            previous.person_type,
+            previous.person_id,
+            previous.session_number,
+            min(previous.occurred_at) as started_at,
+            max(previous.occurred_at) as ended_at
+        from {{ this }} as previous
+        inner join touched_persons
+            on previous.person_type = touched_persons.person_type
+            and previous.person_id = touched_persons.person_id
+        group by
+            previous.person_type,
+            previous.person_id,
+            previous.session_number
+    ),
+
+    -- A session that ended more than the timeout before the first change keeps its events:
+    -- no action at or after the change can join it.
+    judged_sessions as (
+        select
+            previous_sessions.person_type,
+            previous_sessions.person_id,
+            previous_sessions.session_number,
+            previous_sessions.started_at,
+            {{ elapsed_seconds('previous_sessions.ended_at', 'touched_persons.changed_from') }}
+                > {{ timeout_seconds }} as is_kept
+        from previous_sessions
+        inner join touched_persons
+            on previous_sessions.person_type = touched_persons.person_type
+            and previous_sessions.person_id = touched_persons.person_id
+    ),
+
+    -- The person is cut again from the start of their first session not kept (or from the
+    -- change, when it comes first), numbering after the kept sessions.
+    recut_persons as (
+        select
+            touched_persons.person_type,
+            touched_persons.person_id,
+            case
+                when min(case when not judged_sessions.is_kept then judged_sessions.started_at end)
+                    < touched_persons.changed_from
+                    then min(case when not judged_sessions.is_kept then judged_sessions.started_at end)
+                else touched_persons.changed_from
+            end as recut_from,
+            coalesce(max(case when judged_sessions.is_kept then judged_sessions.session_number end), 0)
+                as kept_sessions
+        from touched_persons
+        left join judged_sessions
+            on touched_persons.person_type = judged_sessions.person_type
+            and touched_persons.person_id = judged_sessions.person_id
+        group by
+            touched_persons.person_type,
+            touched_persons.person_id,
+            touched_persons.changed_from
+    ),
+
+{% endif %}
+
 user_actions as (
     select
-        event_id,
-        occurred_at,
-        user_id,
-        anonymous_id,
-        account_id,
-        is_excluded_from_metrics,
-        case when user_id is not null then 'user' else 'anonymous' end as person_type,
-        coalesce(user_id, anonymous_id) as person_id
-    from {{ ref('int_events__resolved') }}
-    where is_user_action
+        resolved.event_id,
+        resolved.occurred_at,
+        resolved.user_id,
+        resolved.anonymous_id,
+        resolved.account_id,
+        resolved.is_excluded_from_metrics,
+        resolved.person_type,
+        resolved.person_id,
+        {{ 'recut_persons.kept_sessions' if incremental_run else '0' }} as kept_sessions
+    from (
+        select
+            *,
+            {{ person_type }} as person_type,
+            {{ person_id }} as person_id
+        from {{ ref('int_events__resolved') }}
+        where is_user_action
+    ) as resolved
+    {%- if incremental_run %}
+    inner join recut_persons
+        on resolved.person_type = recut_persons.person_type
+        and resolved.person_id = recut_persons.person_id
+        and resolved.occurred_at >= recut_persons.recut_from
+    {%- endif %}
 ),
 
 gaps as (
@@ -29,7 +190,7 @@ gaps as (
             when {{ elapsed_seconds(
                 'lag(occurred_at) over (partition by person_type, person_id order by occurred_at, event_id)',
                 'occurred_at'
-            ) }} > {{ int_var('session_timeout_minutes', min=1, max=1440) }} * 60 then 1
+            ) }} > {{ timeout_seconds }} then 1
             else 0
         end as starts_session
     from user_actions
@@ -38,7 +199,7 @@ gaps as (
 numbered as (
     select
         *,
-        sum(starts_session) over (
+        kept_sessions + sum(starts_session) over (
             partition by person_type, person_id
             order by occurred_at, event_id
             rows between unbounded preceding and current row
@@ -57,7 +218,7 @@ with_first_event as (
     from numbered
 ),
 
-final as (
+sessionized as (
     select
         event_id,
         occurred_at,
@@ -67,9 +228,64 @@ final as (
         anonymous_id,
         account_id,
         is_excluded_from_metrics,
-        session_number,
+        cast(session_number as {{ dbt.type_bigint() }}) as session_number,
         {{ dbt.hash(dbt.concat(['person_type', "'|'", 'person_id', "'|'", 'first_event_id'])) }} as session_id
     from with_first_event
+),
+
+{% if incremental_run %}
+    -- Actions of the touched persons, in the stretch cut again, that are no longer theirs nor
+    -- anyone's (they moved away and were not cut in for their new person, or stopped being
+    -- user actions): tombstones, deleted by the post-hook.
+    tombstones as (
+        select
+            previous.event_id,
+            cast(null as {{ dbt.type_timestamp() }}) as occurred_at,
+            cast(null as {{ dbt.type_string() }}) as person_type,
+            cast(null as {{ dbt.type_string() }}) as person_id,
+            cast(null as {{ dbt.type_string() }}) as user_id,
+            cast(null as {{ dbt.type_string() }}) as anonymous_id,
+            cast(null as {{ dbt.type_string() }}) as account_id,
+            cast(null as {{ dbt.type_boolean() }}) as is_excluded_from_metrics,
+            cast(null as {{ dbt.type_bigint() }}) as session_number,
+            cast(null as {{ dbt.type_string() }}) as session_id
+        from {{ this }} as previous
+        inner join recut_persons
+            on previous.person_type = recut_persons.person_type
+            and previous.person_id = recut_persons.person_id
+            and previous.occurred_at >= recut_persons.recut_from
+        where previous.event_id not in (select event_id from sessionized)
+    ),
+
+    written as (
+        select * from sessionized
+        union all
+        select * from tombstones
+    ),
+
+{% else %}
+    written as (
+        select * from sessionized
+    ),
+
+{% endif %}
+
+final as (
+    select
+        written.event_id,
+        written.occurred_at,
+        written.person_type,
+        written.person_id,
+        written.user_id,
+        written.anonymous_id,
+        written.account_id,
+        written.is_excluded_from_metrics,
+        written.session_number,
+        written.session_id,
+        -- Bookkeeping of the incremental build: the upstream rows consumed.
+        loaded.loaded_through
+    from written
+    cross join loaded
 )
 
 select * from final

@@ -1,11 +1,68 @@
 -- One row per session of user actions, aggregated from int_events__sessionized (see it
 -- for the rule). A person is a resolved user, else an anonymous id.
+--
+-- Incremental (README, "Incremental builds"; delete+insert on session_id): a run
+-- aggregates again every session holding an action int_events__sessionized wrote since
+-- this model last ran (it rewrites every action of a session it cuts again), and the
+-- sessions of users whose account changed in raw.users. A session whose id no longer
+-- holds any action (merged into another, or its first action changed) is written as a
+-- row without a start (a tombstone) that the post-hook removes.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='session_id',
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where started_at is null"
+    )
+}}
 
 with
 
-sessionized as (
-    select * from {{ ref('int_events__sessionized') }}
+loaded as (
+    select max(loaded_through) as loaded_through
+    from {{ ref('int_events__sessionized') }}
 ),
+
+users as (
+    select
+        user_id,
+        account_id
+    from {{ ref('stg_app__users') }}
+),
+
+{% if is_incremental() %}
+    -- The previous build is read from this model's own table where each step needs it.
+    touched_sessions as (
+        select session_id
+        from {{ ref('int_events__sessionized') }}
+        where loaded_through > (
+            select coalesce(max(loaded_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+            from {{ this }}
+        )
+
+        union
+
+        select previous.session_id
+        from {{ this }} as previous
+        left join users
+            on previous.user_id = users.user_id
+        where previous.account_id is distinct from coalesce(users.account_id, previous.first_account_id)
+    ),
+
+    sessionized as (
+        select *
+        from {{ ref('int_events__sessionized') }}
+        where session_id in (select session_id from touched_sessions)
+    ),
+
+{% else %}
+    sessionized as (
+        select * from {{ ref('int_events__sessionized') }}
+    ),
+
+{% endif %}
 
 ranked as (
     select
@@ -37,14 +94,7 @@ aggregated as (
     group by session_id
 ),
 
-users as (
-    select
-        user_id,
-        account_id
-    from {{ ref('stg_app__users') }}
-),
-
-final as (
+sessions as (
     select
         aggregated.session_id,
         aggregated.person_type,
@@ -55,12 +105,69 @@ final as (
         aggregated.ended_at,
         {{ elapsed_minutes('aggregated.started_at', 'aggregated.ended_at') }} as duration_minutes,
         aggregated.event_count,
-        aggregated.is_excluded_from_metrics
+        aggregated.is_excluded_from_metrics,
+        first_events.first_account_id
     from aggregated
     inner join first_events
         on aggregated.session_id = first_events.session_id
     left join users
         on aggregated.user_id = users.user_id
+),
+
+{% if is_incremental() %}
+    -- Sessions of the last build whose id holds no action any more.
+    tombstones as (
+        select
+            previous.session_id,
+            cast(null as {{ dbt.type_string() }}) as person_type,
+            cast(null as {{ dbt.type_string() }}) as user_id,
+            cast(null as {{ dbt.type_string() }}) as anonymous_id,
+            cast(null as {{ dbt.type_string() }}) as account_id,
+            cast(null as {{ dbt.type_timestamp() }}) as started_at,
+            cast(null as {{ dbt.type_timestamp() }}) as ended_at,
+            cast(null as {{ stat_double_type() }}) as duration_minutes,
+            cast(null as {{ dbt.type_bigint() }}) as event_count,
+            cast(null as {{ dbt.type_boolean() }}) as is_excluded_from_metrics,
+            cast(null as {{ dbt.type_string() }}) as first_account_id
+        from {{ this }} as previous
+        where not exists (
+            select 1
+            from {{ ref('int_events__sessionized') }} as current_actions
+            where current_actions.session_id = previous.session_id
+        )
+    ),
+
+    written as (
+        select * from sessions
+        union all
+        select * from tombstones
+    ),
+
+{% else %}
+    written as (
+        select * from sessions
+    ),
+
+{% endif %}
+
+final as (
+    select
+        written.session_id,
+        written.person_type,
+        written.user_id,
+        written.anonymous_id,
+        written.account_id,
+        written.started_at,
+        written.ended_at,
+        written.duration_minutes,
+        written.event_count,
+        written.is_excluded_from_metrics,
+        -- Bookkeeping of the incremental build: the first action's own account (the
+        -- fallback when the user has none) and the upstream rows consumed.
+        written.first_account_id,
+        loaded.loaded_through
+    from written
+    cross join loaded
 )
 
 select * from final

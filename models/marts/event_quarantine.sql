@@ -1,10 +1,37 @@
 -- Raw event rows refused by the cleaning rules, as received, each with the first rule it
 -- broke. Nothing is dropped silently: a row is here, in fct_events or in event_duplicates.
+--
+-- Incremental (README, "Incremental builds"; delete+insert on received_at): a run
+-- replaces the rows received at or after (the latest received_at here - var
+-- incremental_lookback_hours), the stretch int_events__classified may have judged again.
+-- A row's quarantine depends on that row alone, so the rows received earlier never
+-- change.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='received_at',
+        on_schema_change='fail'
+    )
+}}
+
+{%- set lookback_hours = int_var('incremental_lookback_hours', min=0, max=8760) %}
 
 with
 
 classified as (
     select * from {{ ref('int_events__classified') }}
+    {%- if is_incremental() %}
+    where received_at >= (
+        select
+            coalesce(
+                {{ dbt.dateadd('hour', -1 * lookback_hours, 'max(received_at)') }},
+                cast('1900-01-01' as {{ dbt.type_timestamp() }})
+            )
+        from {{ this }}
+    )
+    {%- endif %}
 ),
 
 final as (

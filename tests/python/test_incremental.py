@@ -1,0 +1,489 @@
+"""Incremental builds end exactly where a full rebuild ends: one explicit case per tricky kind.
+
+A real pipeline appends to raw.events and runs dbt every hour, so these tests append rows
+with DuckDB between incremental runs. Every case lives in one warehouse (each uses people
+and ids of its own, and people never interact), loaded in three batches whose received_at
+ranges follow one timeline; the var incremental_lookback_hours keeps its default, 3.
+D1 = 2026-03-02, D2 = 2026-03-03, D3 = 2026-03-04, times UTC (occurred, with received
+when it matters):
+
+batch 1, received D1 08:00-13:00 (the first run builds everything from scratch):
+  dup      e_dup 08:29 (received 08:30); e_flip 11:00 with properties v=x (received
+           12:00) and e_gone 11:10, a page view (received 12:10): dup's session 11:00-11:10
+  ident    anonymous page views of a_ident at 09:00 and 09:10: an anonymous session
+  owner    c1 09:00 and c2 09:50 (own_c), x1 09:25 anonymous a_shared, s1 10:30 signed_up
+           carrying own_c and a_shared: a_shared belongs to own_c, whose actions 09:00,
+           09:25, 09:50 (gaps of 25 min) make one session and 10:30 another
+  sight    z1 09:05 anonymous a_x; e_sight 09:20 (received 12:20) carrying sight and a_x:
+           z1 is sight's
+  merge    m1 09:00, m3 10:00: two sessions (a 60 min gap)
+  prepend  p1 10:00, p2 10:20: one session named after p1
+  context  k1 08:40 of user ctx, who is not in raw.users yet, sent without an account:
+           account null; v1 08:45 of mover (acc1 in raw.users), sent with acc1
+  a filler received at 13:00 sets the latest received_at (the lookback starts at 10:00)
+batch 2, received D1 10:00 onwards (ctx now in raw.users, acc2):
+  dup      e_dup again (D2 09:00): its kept delivery was received before the lookback, so
+           only the earlier run's verdict makes it a duplicate. e_flip with v=y, received
+           11:30, before the v=x copy and inside the lookback: v=y becomes the kept
+           delivery and v=x a duplicate. e_gone as a sync_started received 11:40: no
+           longer a user action, it leaves dup's session
+  sight    e_sight without a_x, received 11:50, replaces the kept copy: z1 is anonymous again
+  ident    signed_up of ident with a_ident (D2 09:00): the anonymous events are ident's,
+           their anonymous session is gone
+  context  k1, received before the lookback, now has acc2
+  span     sp1 D2 23:50
+batch 3, received D3 (raw.users now puts mover in acc2; the final run is a whole `dbt run`,
+incremental):
+  dup      e_dup a third time (D3 08:00:03): a duplicate again
+  span     sp2 D3 00:10: one session with sp1 across two batches
+  owner    s0, occurred D1 09:10 carrying own_d and a_shared: an earlier identifying event,
+           so a_shared (and x1) now belong to own_d; own_c keeps 09:00, 09:50, 10:30 with
+           gaps of 50 and 40 min: its session splits in three; own_d has 09:10 and 09:25
+  merge    m2 D1 09:30: gaps of exactly 30 min, one session of three named after m1, and
+           the session named after m3 is gone
+  prepend  p0 D1 09:50: the session is now named after p0, the one named after p1 is gone
+  context  mover's event keeps its own acc1 but mover's session, whose account is the
+           user's, moves to acc2
+batch 4, no event at all (span now internal in raw.users; a whole `dbt run`, incremental):
+  context  span's events and session are internal traffic: the run rewrites them though no
+           event arrived, so its rows need a stamp later than batch 3's
+then the warehouse is compared, table by table, with a full refresh of the same raw data,
+and finally a row received 10 hours behind the latest one is appended: the incremental run
+misses it, tests/incremental counts it (warn) and the reconciliation test fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import shutil
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from activation_warehouse.contract import RAW_TABLES
+
+from conftest import ScratchWarehouse
+
+pytestmark = pytest.mark.dbt
+
+#: The models that keep state between runs (materialized incremental).
+INCREMENTAL_MODELS = (
+    "int_events__classified", "int_events__resolved", "int_events__sessionized", "int_sessions",
+    "fct_events", "event_quarantine", "event_duplicates",
+)  # fmt: skip
+#: A run of just the incremental models (and the staging views they read): what an hourly
+#: load needs before the models that rebuild fully, which hold no state, run at the end.
+INCREMENTAL_SELECTION = ("+fct_events", "+int_sessions", "+event_quarantine", "+event_duplicates")
+#: Bookkeeping columns of the incremental build: when a row was written, not what it says.
+BOOKKEEPING_COLUMNS = frozenset({"loaded_through"})
+RAW_EVENT_COLUMNS = tuple(RAW_TABLES["events"].column_names)
+FLOAT_TOLERANCE = 1e-9
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers shared with test_incremental_property.py
+# ---------------------------------------------------------------------------------------
+
+
+def create_raw_tables(path: Path) -> None:
+    """Empty raw tables shaped by the raw contract (what the loader would create)."""
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema if not exists raw")
+        for table in RAW_TABLES.values():
+            columns = ", ".join(
+                f"{column.name} {column.sql_type}{'' if column.nullable else ' not null'}"
+                for column in table.columns
+            )
+            connection.execute(f"create or replace table raw.{table.name} ({columns})")
+
+
+def insert_rows(path: Path, table: str, rows: Iterable[tuple]) -> None:
+    """Append rows to a raw table, as the tracking pipeline does between runs."""
+    rows = list(rows)
+    if not rows:
+        return
+    columns = RAW_TABLES[table].column_names
+    with duckdb.connect(str(path)) as connection:
+        connection.executemany(
+            f"insert into raw.{table} ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
+            rows,
+        )
+
+
+def run_incremental(warehouse: ScratchWarehouse, everything: bool = False) -> None:
+    """One incremental `dbt run`: the stateful models only, or every model."""
+    warehouse.dbt("run", *([] if everything else ["--select", *INCREMENTAL_SELECTION]))
+
+
+def assert_reconciles(warehouse: ScratchWarehouse) -> None:
+    """The reconciliation test's rule: raw = clean + quarantined + duplicates."""
+    raw, clean, quarantined, duplicates = warehouse.query(
+        "select (select count(*) from raw.events), (select count(*) from marts.fct_events),"
+        " (select count(*) from marts.event_quarantine), (select count(*) from marts.event_duplicates)"
+    )[0]
+    assert raw == clean + quarantined + duplicates, (raw, clean, quarantined, duplicates)
+
+
+def snapshot(path: Path, schemas: tuple[str, ...] = ("intermediate", "marts")) -> dict[str, list[tuple]]:
+    """Every table of `schemas`, bookkeeping columns left out, as sorted rows."""
+    tables: dict[str, list[tuple]] = {}
+    with duckdb.connect(str(path), read_only=True) as connection:
+        names = connection.execute(
+            "select schema_name, table_name from duckdb_tables()"
+            f" where schema_name in ({', '.join(repr(s) for s in schemas)}) order by all"
+        ).fetchall()
+        for schema, table in names:
+            columns = [
+                name
+                for (name,) in connection.execute(
+                    "select column_name from duckdb_columns() where schema_name = ? and table_name = ?"
+                    " order by column_index",
+                    [schema, table],
+                ).fetchall()
+                if name not in BOOKKEEPING_COLUMNS
+            ]
+            rows = connection.execute(
+                f"select {', '.join(columns)} from {schema}.{table}"
+            ).fetchall()
+            tables[f"{schema}.{table}"] = sorted(rows, key=_sort_key)
+    return tables
+
+
+def _sort_key(row: tuple) -> tuple:
+    # Floats are rounded for ordering only, so two values 1e-12 apart sort alike.
+    return tuple(
+        (value is None, round(value, 6) if isinstance(value, float) else value)
+        if not isinstance(value, bool) else (False, value)
+        for value in row
+    )
+
+
+def _same_value(left: object, right: object) -> bool:
+    if isinstance(left, float) and isinstance(right, float):
+        return math.isclose(left, right, rel_tol=0.0, abs_tol=FLOAT_TOLERANCE) or (
+            math.isnan(left) and math.isnan(right)
+        )
+    return left == right
+
+
+def table_differences(actual: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> list[str]:
+    """Per table, what differs between two snapshots (empty when they are equal)."""
+    problems = []
+    for table in sorted(set(actual) | set(expected)):
+        if table not in actual or table not in expected:
+            problems.append(f"{table}: only in {'expected' if table in expected else 'actual'}")
+            continue
+        got, want = actual[table], expected[table]
+        if len(got) != len(want):
+            problems.append(f"{table}: {len(got)} rows, a full refresh has {len(want)}")
+            continue
+        for got_row, want_row in zip(got, want):
+            if len(got_row) != len(want_row) or not all(map(_same_value, got_row, want_row)):
+                problems.append(f"{table}: row {got_row!r} where a full refresh has {want_row!r}")
+                break
+    return problems
+
+
+def full_refresh_snapshot(warehouse: ScratchWarehouse, root: Path) -> dict[str, list[tuple]]:
+    """A full refresh of the warehouse's raw data and seeds, in a copy."""
+    reference = ScratchWarehouse(path=root / "reference.duckdb", target_dir=root / "reference_target")
+    shutil.copy(warehouse.path, reference.path)
+    reference.dbt("run", "--full-refresh")
+    return snapshot(reference.path)
+
+
+def session_id(person_type: str, person_id: str, first_event_id: str) -> str:
+    """The spec's session id: a hash of the person key and the first event (md5 on DuckDB)."""
+    return hashlib.md5(f"{person_type}|{person_id}|{first_event_id}".encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# The timeline
+# ---------------------------------------------------------------------------------------
+
+D1, D2, D3 = "2026-03-02", "2026-03-03", "2026-03-04"
+
+
+def event(
+    event_id: str, name: str, occurred: str, received: str, *, user: str | None = None,
+    anonymous: str | None = None, account: str | None = None, properties: str | None = None,
+) -> tuple:
+    """A raw event row; times are 'YYYY-MM-DD HH:MM[:SS]' UTC (occurred_at sent as ISO text)."""
+    occurred_at = datetime.fromisoformat(occurred).strftime("%Y-%m-%dT%H:%M:%SZ")
+    row = {
+        "event_id": event_id, "event_name": name, "user_id": user, "anonymous_id": anonymous,
+        "account_id": account, "occurred_at": occurred_at,
+        "received_at": datetime.fromisoformat(received), "properties": properties,
+    }  # fmt: skip
+    return tuple(row[column] for column in RAW_EVENT_COLUMNS)
+
+
+ACCOUNTS = [
+    ("acc1", "Acme", 120, "logistics", "self_serve", datetime(2026, 3, 1), False),
+    ("acc2", "Globex", 60, "retail", "sales_assisted", datetime(2026, 3, 1), False),
+]
+USERS = [
+    (user, "acc1", None, "admin", datetime(2026, 3, 1), False)
+    for user in ("dup", "ident", "own_c", "own_d", "span", "merge", "prepend", "mover", "sight")
+]
+#: Changes to the app tables before a batch's run: ctx signs up after its first event
+#: reached the warehouse, mover changes account, span turns out to be staff.
+APP_TABLE_CHANGES = {
+    2: ["insert into raw.users values ('ctx', 'acc2', null, 'member', '2026-03-02 09:00:00', false)"],
+    3: ["update raw.users set account_id = 'acc2' where user_id = 'mover'"],
+    4: ["update raw.users set is_internal = true where user_id = 'span'"],
+}
+
+BATCH_1 = [
+    event("e_dup", "page_viewed", f"{D1} 08:29", f"{D1} 08:30", user="dup"),
+    event("e_flip", "page_viewed", f"{D1} 11:00", f"{D1} 12:00", user="dup", properties='{"v": "x"}'),
+    event("n1", "page_viewed", f"{D1} 09:00", f"{D1} 09:00:02", anonymous="a_ident"),
+    event("n2", "page_viewed", f"{D1} 09:10", f"{D1} 09:10:02", anonymous="a_ident"),
+    event("c1", "page_viewed", f"{D1} 09:00", f"{D1} 09:00:03", user="own_c"),
+    event("x1", "page_viewed", f"{D1} 09:25", f"{D1} 09:25:03", anonymous="a_shared"),
+    event("c2", "page_viewed", f"{D1} 09:50", f"{D1} 09:50:03", user="own_c"),
+    event("s1", "signed_up", f"{D1} 10:30", f"{D1} 10:30:03", user="own_c", anonymous="a_shared"),
+    event("m1", "page_viewed", f"{D1} 09:00", f"{D1} 09:00:04", user="merge"),
+    event("m3", "page_viewed", f"{D1} 10:00", f"{D1} 10:00:04", user="merge"),
+    event("p1", "page_viewed", f"{D1} 10:00", f"{D1} 10:00:05", user="prepend"),
+    event("p2", "page_viewed", f"{D1} 10:20", f"{D1} 10:20:05", user="prepend"),
+    event("k1", "page_viewed", f"{D1} 08:40", f"{D1} 08:40:06", user="ctx"),
+    event("v1", "page_viewed", f"{D1} 08:45", f"{D1} 08:45:07", user="mover", account="acc1"),
+    event("e_gone", "page_viewed", f"{D1} 11:10", f"{D1} 12:10", user="dup"),
+    event("z1", "page_viewed", f"{D1} 09:05", f"{D1} 09:05:08", anonymous="a_x"),
+    event("e_sight", "page_viewed", f"{D1} 09:20", f"{D1} 12:20", user="sight", anonymous="a_x"),
+    event("f1", "sync_completed", f"{D1} 12:59", f"{D1} 13:00", user="dup"),
+]
+BATCH_2 = [
+    event("e_dup", "page_viewed", f"{D1} 08:29", f"{D2} 09:00", user="dup"),
+    event("e_flip", "page_viewed", f"{D1} 11:00", f"{D1} 11:30", user="dup", properties='{"v": "y"}'),
+    event("e_gone", "sync_started", f"{D1} 11:10", f"{D1} 11:40", user="dup"),
+    event("e_sight", "page_viewed", f"{D1} 09:20", f"{D1} 11:50", user="sight"),
+    event("i1", "signed_up", f"{D2} 09:00", f"{D2} 09:00:02", user="ident", anonymous="a_ident"),
+    event("sp1", "page_viewed", f"{D2} 23:50", f"{D2} 23:50:02", user="span"),
+]
+BATCH_3 = [
+    event("sp2", "page_viewed", f"{D3} 00:10", f"{D3} 00:10:02", user="span"),
+    event("s0", "page_viewed", f"{D1} 09:10", f"{D3} 08:00", user="own_d", anonymous="a_shared"),
+    event("m2", "page_viewed", f"{D1} 09:30", f"{D3} 08:00:01", user="merge"),
+    event("p0", "page_viewed", f"{D1} 09:50", f"{D3} 08:00:02", user="prepend"),
+    event("e_dup", "page_viewed", f"{D1} 08:29", f"{D3} 08:00:03", user="dup"),
+    event("f3", "sync_completed", f"{D3} 11:59", f"{D3} 12:00", user="dup"),
+]
+#: Received 10 hours before the latest row: behind the 3-hour lookback.
+BEHIND_THE_LOOKBACK = event("late", "page_viewed", f"{D3} 01:00", f"{D3} 02:00", user="span")
+
+
+@pytest.fixture(scope="module")
+def timeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("incremental")
+    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
+    create_raw_tables(warehouse.path)
+    insert_rows(warehouse.path, "accounts", ACCOUNTS)
+    insert_rows(warehouse.path, "users", USERS)
+    warehouse.dbt("seed")
+    after = {}
+    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, []), start=1):
+        with duckdb.connect(str(warehouse.path)) as connection:
+            for change in APP_TABLE_CHANGES.get(batch, ()):
+                connection.execute(change)
+        insert_rows(warehouse.path, "events", rows)
+        run_incremental(warehouse, everything=batch == 4)
+        assert_reconciles(warehouse)
+        after[batch] = snapshot(warehouse.path)
+    return {"warehouse": warehouse, "root": root, "after": after}
+
+
+def _events(snapshot_: dict, *ids: str) -> dict[str, dict]:
+    """fct_events rows by event_id, as dicts (the mart's columns, in contract order)."""
+    columns = (
+        "event_id", "event_name", "occurred_at", "received_at", "user_id", "anonymous_id",
+        "account_id", "session_id", "is_identified_from_anonymous_id", "is_user_action",
+        "is_in_tracking_plan", "has_valid_properties", "properties", "connection_id",
+        "source_type", "error_code", "is_test_account", "is_internal_user",
+        "is_excluded_from_metrics",
+    )  # fmt: skip
+    rows = {row[0]: dict(zip(columns, row)) for row in snapshot_["marts.fct_events"]}
+    return {event_id: rows[event_id] for event_id in ids}
+
+
+def _sessions(snapshot_: dict, person_id: str, table: str = "intermediate.int_sessions") -> dict:
+    """A person's sessions by id: (started_at, ended_at, event_count)."""
+    # int_sessions columns: session_id, person_type, user_id, anonymous_id, account_id,
+    # started_at, ended_at, duration_minutes, event_count, ...
+    return {
+        row[0]: (row[5], row[6], row[8])
+        for row in snapshot_[table]
+        if person_id in (row[2], row[3])
+    }
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+# ---------------------------------------------------------------------------------------
+# The cases
+# ---------------------------------------------------------------------------------------
+
+
+def test_a_duplicate_in_a_later_batch_stays_a_duplicate(timeline: dict) -> None:
+    final = timeline["after"][4]
+    # The kept delivery was received before the lookback of batch 2 (13:00 - 3 h): only
+    # the earlier run's verdict tells the retries are not first.
+    assert _events(final, "e_dup")["e_dup"]["received_at"] == at(f"{D1} 08:30")
+    duplicates = [row for row in final["marts.event_duplicates"] if row[0] == "e_dup"]
+    assert sorted(row[6] for row in duplicates) == [at(f"{D2} 09:00"), at(f"{D3} 08:00:03")]
+
+
+def test_a_delivery_received_earlier_but_loaded_later_replaces_the_kept_one(timeline: dict) -> None:
+    # Loads whose received_at does not increase: the lookback re-judges the window.
+    assert _events(timeline["after"][1], "e_flip")["e_flip"]["properties"] == '{"v": "x"}'
+    final = timeline["after"][4]
+    assert _events(final, "e_flip")["e_flip"]["properties"] == '{"v": "y"}'
+    assert _events(final, "e_flip")["e_flip"]["received_at"] == at(f"{D1} 11:30")
+    duplicates = [(row[6], row[7]) for row in final["marts.event_duplicates"] if row[0] == "e_flip"]
+    assert duplicates == [(at(f"{D1} 12:00"), '{"v": "x"}')]
+
+
+def test_an_action_that_stops_being_one_leaves_its_session(timeline: dict) -> None:
+    before, final = timeline["after"][1], timeline["after"][4]
+    assert _sessions(before, "dup")[session_id("user", "dup", "e_flip")] == (
+        at(f"{D1} 11:00"), at(f"{D1} 11:10"), 2
+    )
+    gone = _events(final, "e_gone")["e_gone"]
+    assert (gone["event_name"], gone["is_user_action"], gone["session_id"]) == ("sync_started", False, None)
+    assert "e_gone" not in {row[0] for row in final["intermediate.int_events__sessionized"]}
+    assert _sessions(final, "dup", "marts.fct_sessions")[session_id("user", "dup", "e_flip")] == (
+        at(f"{D1} 11:00"), at(f"{D1} 11:00"), 1
+    )
+
+
+def test_anonymous_events_identified_by_a_later_batch(timeline: dict) -> None:
+    before, final = timeline["after"][1], timeline["after"][4]
+    assert {e["user_id"] for e in _events(before, "n1", "n2").values()} == {None}
+    assert _sessions(before, "a_ident") == {
+        session_id("anonymous", "a_ident", "n1"): (at(f"{D1} 09:00"), at(f"{D1} 09:10"), 2)
+    }
+    identified = _events(final, "n1", "n2")
+    assert {
+        (e["user_id"], e["account_id"], e["is_identified_from_anonymous_id"]) for e in identified.values()
+    } == {("ident", "acc1", True)}
+    # The anonymous session is gone; its actions are ident's first session.
+    assert _sessions(final, "a_ident") == {}
+    assert _sessions(final, "ident", "marts.fct_sessions") == {
+        session_id("user", "ident", "n1"): (at(f"{D1} 09:00"), at(f"{D1} 09:10"), 2),
+        session_id("user", "ident", "i1"): (at(f"{D2} 09:00"), at(f"{D2} 09:00"), 1),
+    }
+    assert {e["session_id"] for e in identified.values()} == {session_id("user", "ident", "n1")}
+
+
+def test_an_earlier_identifying_event_in_a_later_batch_moves_the_events(timeline: dict) -> None:
+    before, final = timeline["after"][2], timeline["after"][4]
+    assert _events(before, "x1")["x1"]["user_id"] == "own_c"
+    assert _sessions(before, "own_c") == {
+        session_id("user", "own_c", "c1"): (at(f"{D1} 09:00"), at(f"{D1} 09:50"), 3),
+        session_id("user", "own_c", "s1"): (at(f"{D1} 10:30"), at(f"{D1} 10:30"), 1),
+    }
+    assert _events(final, "x1")["x1"]["user_id"] == "own_d"
+    # Without x1, own_c's first session splits: gaps of 50 and 40 minutes.
+    assert _sessions(final, "own_c", "marts.fct_sessions") == {
+        session_id("user", "own_c", "c1"): (at(f"{D1} 09:00"), at(f"{D1} 09:00"), 1),
+        session_id("user", "own_c", "c2"): (at(f"{D1} 09:50"), at(f"{D1} 09:50"), 1),
+        session_id("user", "own_c", "s1"): (at(f"{D1} 10:30"), at(f"{D1} 10:30"), 1),
+    }
+    assert _sessions(final, "own_d", "marts.fct_sessions") == {
+        session_id("user", "own_d", "s0"): (at(f"{D1} 09:10"), at(f"{D1} 09:25"), 2),
+    }
+    assert _events(final, "x1")["x1"]["session_id"] == session_id("user", "own_d", "s0")
+
+
+def test_a_replaced_delivery_can_take_an_anonymous_id_back(timeline: dict) -> None:
+    # The kept e_sight carried a_x and made sight its owner; the copy that replaces it in
+    # batch 2 (received earlier) carries no anonymous id, so z1 is anonymous again.
+    before, final = timeline["after"][1], timeline["after"][4]
+    assert _events(before, "z1")["z1"]["user_id"] == "sight"
+    assert _sessions(before, "sight") == {
+        session_id("user", "sight", "z1"): (at(f"{D1} 09:05"), at(f"{D1} 09:20"), 2)
+    }
+    assert _events(final, "z1")["z1"]["user_id"] is None
+    assert _sessions(final, "sight", "marts.fct_sessions") == {
+        session_id("user", "sight", "e_sight"): (at(f"{D1} 09:20"), at(f"{D1} 09:20"), 1)
+    }
+    assert _sessions(final, "a_x", "marts.fct_sessions") == {
+        session_id("anonymous", "a_x", "z1"): (at(f"{D1} 09:05"), at(f"{D1} 09:05"), 1)
+    }
+
+
+def test_a_session_spanning_two_batches(timeline: dict) -> None:
+    assert _sessions(timeline["after"][2], "span") == {
+        session_id("user", "span", "sp1"): (at(f"{D2} 23:50"), at(f"{D2} 23:50"), 1)
+    }
+    assert _sessions(timeline["after"][4], "span", "marts.fct_sessions") == {
+        session_id("user", "span", "sp1"): (at(f"{D2} 23:50"), at(f"{D3} 00:10"), 2)
+    }
+
+
+def test_a_late_event_merges_two_sessions_and_leaves_no_stale_one(timeline: dict) -> None:
+    assert set(_sessions(timeline["after"][2], "merge")) == {
+        session_id("user", "merge", "m1"), session_id("user", "merge", "m3")
+    }
+    final = timeline["after"][4]
+    # Gaps of exactly 30 minutes do not split.
+    assert _sessions(final, "merge", "marts.fct_sessions") == {
+        session_id("user", "merge", "m1"): (at(f"{D1} 09:00"), at(f"{D1} 10:00"), 3)
+    }
+    assert {e["session_id"] for e in _events(final, "m1", "m2", "m3").values()} == {
+        session_id("user", "merge", "m1")
+    }
+
+
+def test_a_late_first_event_renames_the_session(timeline: dict) -> None:
+    final = timeline["after"][4]
+    assert _sessions(final, "prepend", "marts.fct_sessions") == {
+        session_id("user", "prepend", "p0"): (at(f"{D1} 09:50"), at(f"{D1} 10:20"), 3)
+    }
+    sessionized = {row[0]: row for row in final["intermediate.int_events__sessionized"]}
+    assert {sessionized[e][9] for e in ("p0", "p1", "p2")} == {session_id("user", "prepend", "p0")}
+    assert {sessionized[e][8] for e in ("p0", "p1", "p2")} == {1}  # session_number
+
+
+def test_a_change_in_the_app_tables_reaches_earlier_events(timeline: dict) -> None:
+    assert _events(timeline["after"][1], "k1")["k1"]["account_id"] is None
+    # k1 was received before batch 2's lookback: only the change in raw.users brings it back.
+    assert _events(timeline["after"][4], "k1")["k1"]["account_id"] == "acc2"
+    assert [row[4] for row in timeline["after"][4]["marts.fct_sessions"] if row[2] == "ctx"] == ["acc2"]
+    # A session's account is its user's (raw.users), even when the events carry their own.
+    assert _events(timeline["after"][4], "v1")["v1"]["account_id"] == "acc1"
+    assert [row[4] for row in timeline["after"][2]["intermediate.int_sessions"] if row[2] == "mover"] == ["acc1"]
+    assert [row[4] for row in timeline["after"][4]["marts.fct_sessions"] if row[2] == "mover"] == ["acc2"]
+
+
+def test_a_change_without_new_events_is_picked_up(timeline: dict) -> None:
+    assert {row[17] for row in timeline["after"][3]["marts.fct_events"] if row[4] == "span"} == {False}
+    final = timeline["after"][4]
+    assert {(row[17], row[18]) for row in final["marts.fct_events"] if row[4] == "span"} == {(True, True)}
+    assert [row[9] for row in final["marts.fct_sessions"] if row[2] == "span"] == [True]
+
+
+def test_the_incremental_build_equals_a_full_refresh(timeline: dict) -> None:
+    expected = full_refresh_snapshot(timeline["warehouse"], timeline["root"])
+    assert table_differences(timeline["after"][4], expected) == []
+
+
+def test_rows_behind_the_lookback_are_counted(timeline: dict) -> None:
+    # Runs last in this module (pytest keeps file order): it leaves the warehouse short of a row.
+    warehouse = timeline["warehouse"]
+    insert_rows(warehouse.path, "events", [BEHIND_THE_LOOKBACK])
+    result = warehouse.dbt(
+        "build", "--select", *INCREMENTAL_SELECTION, "assert_raw_events_reconcile", "path:tests/incremental",
+        "--exclude", "resource_type:unit_test", check=False,
+    )
+    assert "late" not in {row[0] for row in warehouse.query("select event_id from marts.fct_events")}
+    output = result.stdout
+    assert "WARN 1 assert_no_raw_events_behind_the_lookback" in output, output[-3000:]
+    assert "FAIL 1 assert_raw_events_reconcile" in output, output[-3000:]
