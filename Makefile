@@ -33,8 +33,11 @@ demo-data: install
 load: install
 	$(BIN)/python -m activation_warehouse load $(DEMO_DIR)
 
+# The loader replaces the raw tables with a new data set, so the incremental models must
+# start over: a build after a load is a full refresh. (Hourly runs on appended raw data
+# call `dbt build` without it.)
 dbt-build: install
-	$(BIN)/dbt build
+	$(BIN)/dbt build --full-refresh
 
 freshness: install
 	$(BIN)/dbt source freshness
