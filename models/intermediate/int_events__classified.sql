@@ -106,25 +106,9 @@ ranked as (
 
 {% endif %}
 
-final as (
+outcomes as (
     select
-        ranked.raw_event_id,
-        ranked.raw_event_name,
-        ranked.raw_user_id,
-        ranked.raw_anonymous_id,
-        ranked.raw_account_id,
-        ranked.raw_occurred_at,
-        ranked.raw_properties,
-        ranked.received_at,
-        ranked.event_id,
-        ranked.event_name,
-        ranked.user_id,
-        ranked.anonymous_id,
-        ranked.account_id,
-        ranked.occurred_at,
-        ranked.properties,
-        ranked.has_valid_properties,
-        ranked.quarantine_reason,
+        ranked.*,
         case
             when ranked.quarantine_reason is not null then 'quarantined'
             {%- if incremental_run %}
@@ -138,6 +122,26 @@ final as (
     left join kept_earlier
         on ranked.event_id = kept_earlier.event_id
     {%- endif %}
+),
+
+-- A clean row is read on in its cleaned form and a refused one as received, so each keeps
+-- only that half (the other is null): writing both halves of ten million rows cost about
+-- as much as judging them. raw_event_id is kept on every row: it names the row.
+final as (
+    select
+        raw_event_id,
+        {%- for column in ['event_name', 'user_id', 'anonymous_id', 'account_id', 'occurred_at', 'properties'] %}
+        case when event_outcome != 'clean' then raw_{{ column }} end as raw_{{ column }},
+        {%- endfor %}
+        received_at,
+        event_id,
+        {%- for column in ['event_name', 'user_id', 'anonymous_id', 'account_id', 'occurred_at', 'properties'] %}
+        case when event_outcome = 'clean' then {{ column }} end as {{ column }},
+        {%- endfor %}
+        has_valid_properties,
+        quarantine_reason,
+        event_outcome
+    from outcomes
 )
 
 select * from final
