@@ -20,27 +20,13 @@
     )
 }}
 
-{#- dbt's is_incremental(), spelled out: a model calling it needs an is_incremental
-    override in each of its unit tests (_intermediate__models.yml), which render the full
-    build either way, since their node is not materialized 'incremental'. -#}
-{%- set incremental_run = execute
-    and model.config.materialized == 'incremental'
-    and not should_full_refresh()
-    and load_relation(this) is not none
-    and load_relation(this).type == 'table' %}
-
-{%- set lookback_hours = int_var('incremental_lookback_hours', min=0, max=8760) %}
+{%- set incremental_run = is_incremental() %}
 
 with
 
 {% if incremental_run %}
     rejudged_from as (
-        select
-            coalesce(
-                {{ dbt.dateadd('hour', -1 * lookback_hours, 'max(received_at)') }},
-                cast('1900-01-01' as {{ dbt.type_timestamp() }})
-            ) as received_from
-        from {{ this }}
+        {{ lookback_start(this) }}
     ),
 
 {% endif %}
@@ -130,14 +116,20 @@ outcomes as (
 final as (
     select
         raw_event_id,
-        {%- for column in ['event_name', 'user_id', 'anonymous_id', 'account_id', 'occurred_at', 'properties'] %}
-        case when event_outcome != 'clean' then raw_{{ column }} end as raw_{{ column }},
-        {%- endfor %}
+        case when event_outcome != 'clean' then raw_event_name end as raw_event_name,
+        case when event_outcome != 'clean' then raw_user_id end as raw_user_id,
+        case when event_outcome != 'clean' then raw_anonymous_id end as raw_anonymous_id,
+        case when event_outcome != 'clean' then raw_account_id end as raw_account_id,
+        case when event_outcome != 'clean' then raw_occurred_at end as raw_occurred_at,
+        case when event_outcome != 'clean' then raw_properties end as raw_properties,
         received_at,
         event_id,
-        {%- for column in ['event_name', 'user_id', 'anonymous_id', 'account_id', 'occurred_at', 'properties'] %}
-        case when event_outcome = 'clean' then {{ column }} end as {{ column }},
-        {%- endfor %}
+        case when event_outcome = 'clean' then event_name end as event_name,
+        case when event_outcome = 'clean' then user_id end as user_id,
+        case when event_outcome = 'clean' then anonymous_id end as anonymous_id,
+        case when event_outcome = 'clean' then account_id end as account_id,
+        case when event_outcome = 'clean' then occurred_at end as occurred_at,
+        case when event_outcome = 'clean' then properties end as properties,
         has_valid_properties,
         quarantine_reason,
         event_outcome

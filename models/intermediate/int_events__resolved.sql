@@ -25,16 +25,8 @@
     )
 }}
 
-{#- dbt's is_incremental(), spelled out: a model calling it needs an is_incremental
-    override in each of its unit tests (_intermediate__models.yml), which render the full
-    build either way, since their node is not materialized 'incremental'. -#}
-{%- set incremental_run = execute
-    and model.config.materialized == 'incremental'
-    and not should_full_refresh()
-    and load_relation(this) is not none
-    and load_relation(this).type == 'table' %}
+{%- set incremental_run = is_incremental() %}
 
-{%- set lookback_hours = int_var('incremental_lookback_hours', min=0, max=8760) %}
 {%- set previous_stamp = '(select max(loaded_through) from ' ~ this ~ ')' if incremental_run
     else 'cast(null as ' ~ dbt.type_timestamp() ~ ')' %}
 
@@ -70,12 +62,7 @@ tracking_plan as (
     -- The previous build is read from this model's own table, a few columns where each step
     -- needs them.
     reresolved_from as (
-        select
-            coalesce(
-                {{ dbt.dateadd('hour', -1 * lookback_hours, 'max(received_at)') }},
-                cast('1900-01-01' as {{ dbt.type_timestamp() }})
-            ) as received_from
-        from {{ this }}
+        {{ lookback_start(this) }}
     ),
 
     -- 1. Clean events (re)judged since the last run.

@@ -25,14 +25,7 @@
     )
 }}
 
-{#- dbt's is_incremental(), spelled out: a model calling it needs an is_incremental
-    override in each of its unit tests (_intermediate__models.yml), which render the full
-    build either way, since their node is not materialized 'incremental'. -#}
-{%- set incremental_run = execute
-    and model.config.materialized == 'incremental'
-    and not should_full_refresh()
-    and load_relation(this) is not none
-    and load_relation(this).type == 'table' %}
+{%- set incremental_run = is_incremental() %}
 
 {%- set timeout_seconds = int_var('session_timeout_minutes', min=1, max=1440) * 60 %}
 

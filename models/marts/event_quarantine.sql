@@ -16,21 +16,12 @@
     )
 }}
 
-{%- set lookback_hours = int_var('incremental_lookback_hours', min=0, max=8760) %}
-
 with
 
 classified as (
     select * from {{ ref('int_events__classified') }}
     {%- if is_incremental() %}
-    where received_at >= (
-        select
-            coalesce(
-                {{ dbt.dateadd('hour', -1 * lookback_hours, 'max(received_at)') }},
-                cast('1900-01-01' as {{ dbt.type_timestamp() }})
-            )
-        from {{ this }}
-    )
+    where received_at >= ({{ lookback_start(this) }})
     {%- endif %}
 ),
 
