@@ -4,8 +4,9 @@ One module-scoped build (100 demo accounts, fixed end time) serves every test:
 
 - the report is one self-contained HTML file (no external script, style or image), with the
   verdict, one chart container per chart, the Vega libraries embedded, and the definition
-  and as-of time at the foot; it tolerates a missing data-quality mart; and, where a
-  Chromium is installed, it draws every chart with no network;
+  and as-of time at the foot; it tolerates a missing data-quality mart; it writes a small
+  p-value as "p < 0.001"; and, where a Chromium is installed, it draws every chart with no
+  network;
 - the publication copies every mart (and the seeds) with the same row counts into a file of
   storage version v1.0.0 (checked in the header and by DuckDB 2.0; and by a real DuckDB 1.1
   when ``ACTIVATION_WAREHOUSE_DUCKDB11_PYTHON`` names a Python that has it), plus one
@@ -31,6 +32,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -43,7 +45,7 @@ from activation_warehouse.publish import (
     publish,
     read_storage_version_number,
 )
-from activation_warehouse.report import write_report
+from activation_warehouse.report import ReportData, experiment_sentences, write_report
 
 from conftest import ScratchWarehouse
 
@@ -202,6 +204,30 @@ def test_report_draws_every_chart_offline(report: tuple[Path, str], tmp_path: Pa
     drawn = set(re.findall(r'id="chart-([a-z_]+)"[^>]*>(?:(?!</div>).)*?<svg[^>]*class="marks"', dom, flags=re.S))
     assert drawn == EXPECTED_CHARTS, f"charts not drawn: {EXPECTED_CHARTS - drawn}"
     assert 'data-chart-error="' not in dom
+
+
+def _experiments(p_value: float) -> ReportData:
+    """One flag, control 30 of 100 against treatment 45 of 100, with the given p-value."""
+    rows = [
+        {"flag_key": "guided_setup_v2", "variant": "control", "is_control": True, "exposed_users": 100,
+         "activated_users": 30, "activation_rate": 0.30, "diff_vs_control": 0.0, "p_value": None,
+         "users_excluded_multiple_variants": 0},
+        {"flag_key": "guided_setup_v2", "variant": "treatment", "is_control": False, "exposed_users": 100,
+         "activated_users": 45, "activation_rate": 0.45, "diff_vs_control": 0.15, "p_value": p_value,
+         "users_excluded_multiple_variants": 0},
+    ]
+    return ReportData(warehouse=Path("unused.duckdb"), tables={"marts.experiment_results": pd.DataFrame(rows)})
+
+
+@pytest.mark.parametrize(
+    ("p_value", "shown"),
+    [(0.0002, "p < 0.001"), (0.0009999, "p < 0.001"), (0.001, "p = 0.001"), (0.0042, "p = 0.004"),
+     (0.0289, "p = 0.03"), (0.1681, "p = 0.17")],
+)
+def test_report_writes_small_p_values_as_below_a_thousandth(p_value: float, shown: str) -> None:
+    (sentence,) = experiment_sentences(_experiments(p_value))
+    assert f"+15.0 points, {shown} — " in sentence
+    assert "p = 0.000" not in sentence and "p = 0.00 " not in sentence
 
 
 # ------------------------------------------------------------------------------ publish
