@@ -12,7 +12,7 @@ export ACTIVATION_WAREHOUSE_PATH ?= $(CURDIR)/warehouse.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install build demo-data load dbt-build freshness validate publish report test lint bench clean
+.PHONY: install build demo-data load dbt-build freshness validate publish docs report test lint bench clean
 
 $(BIN)/.installed: requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,9 @@ $(BIN)/.installed: requirements.txt constraints.txt
 
 install: $(BIN)/.installed
 
-## build: demo data -> raw schema -> dbt build -> checks -> publish for BI -> the report;
-## then say where the warehouse, the published copy and the report are.
-build: install demo-data load dbt-build freshness validate publish
+## build: demo data -> raw schema -> dbt build -> checks -> publish for BI -> dbt docs -> the
+## report; then say where the warehouse, the published copy, the docs and the report are.
+build: install demo-data load dbt-build freshness validate publish docs
 	@$(BIN)/python -m activation_warehouse summary
 	@$(BIN)/python -m activation_warehouse report
 
@@ -47,6 +47,11 @@ validate: install
 
 publish: install
 	$(BIN)/python -m activation_warehouse publish
+
+# The docs site with the manifest and catalog inside one file, which opens from disk.
+docs: install
+	$(BIN)/dbt docs generate --static
+	@echo "dbt docs: $(CURDIR)/target/static_index.html (opens from disk; or .venv/bin/dbt docs serve)"
 
 report: install
 	$(BIN)/python -m activation_warehouse report

@@ -693,6 +693,14 @@ def chart_experiments(data: ReportData) -> dict[str, Any] | None:
     return _config(alt.concat(*charts, columns=2, spacing=40)).to_dict()
 
 
+def p_value_text(p: float) -> str:
+    """A p-value as a reader should see it: `p < 0.001` below a thousandth (never `p = 0.000`
+    nor `p = 0.00`), three decimals below 0.01, else two."""
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
 def experiment_sentences(data: ReportData) -> list[str]:
     experiments = data.get("marts.experiment_results")
     if experiments is None or not len(experiments):
@@ -722,7 +730,7 @@ def experiment_sentences(data: ReportData) -> list[str]:
                 verdict = "a hint of a difference, not enough to act on at the 5% level"
             else:
                 verdict = "no detectable difference: a gap this size is common by chance with these numbers"
-            sentences.append(f"{head}: {points}, p = {float(p):.2f} — {verdict}.")
+            sentences.append(f"{head}: {points}, {p_value_text(float(p))} — {verdict}.")
         if excluded:
             sentences.append(f"<span class='muted'>{_esc(flag)}: {excluded} user{'s' if excluded != 1 else ''} who saw more than one variant "
                              "are left out of every variant.</span>")

@@ -1,11 +1,16 @@
 """The activation report and the BI publication, on a small demo build.
 
-One module-scoped build (100 demo accounts, fixed end time) serves every test:
+One build (the session's small demo: 100 demo accounts, fixed end time) serves every test:
 
 - the report is one self-contained HTML file (no external script, style or image), with the
   verdict, one chart container per chart, the Vega libraries embedded, and the definition
-  and as-of time at the foot; it tolerates a missing data-quality mart; and, where a
-  Chromium is installed, it draws every chart with no network;
+  and as-of time at the foot; it tolerates a missing data-quality mart; it writes a small
+  p-value as "p < 0.001"; and, where a Chromium is installed, it draws every chart with no
+  network and no console error;
+- the `activation_report` exposure names exactly the tables the report reads;
+- the dbt docs site (`dbt docs generate --static`) opens from disk in headless Chromium,
+  renders the project's models, exposures and semantic layer, and logs no console error
+  beyond two defects of dbt-docs' own page (see DBT_DOCS_OWN_DEFECTS);
 - the publication copies every mart (and the seeds) with the same row counts into a file of
   storage version v1.0.0 (checked in the header and by DuckDB 2.0; and by a real DuckDB 1.1
   when ``ACTIVATION_WAREHOUSE_DUCKDB11_PYTHON`` names a Python that has it), plus one
@@ -26,25 +31,24 @@ import sys
 import tempfile
 import textwrap
 import time
-from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from activation_warehouse.cli import main
-from activation_warehouse.generate import DemoConfig, generate_demo
-from activation_warehouse.load import load_folder
 from activation_warehouse.publish import (
     STORAGE_VERSION_NUMBER,
     published_database,
     publish,
     read_storage_version_number,
 )
-from activation_warehouse.report import write_report
+from activation_warehouse.report import _COUNTED, _QUERIES, ReportData, experiment_sentences, write_report
 
+from browser import HeadlessChromium, dump_dom, needs_chromium
 from conftest import ScratchWarehouse
 
 pytestmark = pytest.mark.dbt
@@ -61,13 +65,8 @@ READER_PAIR = ("marts.stalled_users", "marts.activation_opportunity")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
-    root = tmp_path_factory.mktemp("report_demo")
-    generate_demo(root / "raw", DemoConfig(accounts=100, end=datetime(2026, 6, 1)), progress=False)
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
-    load_folder(root / "raw", warehouse.path, progress=False)
-    warehouse.dbt("build")
-    return warehouse
+def demo(small_demo: ScratchWarehouse) -> ScratchWarehouse:
+    return small_demo
 
 
 @pytest.fixture(scope="module")
@@ -189,19 +188,104 @@ def test_report_command(demo: ScratchWarehouse, tmp_path: Path, capsys: pytest.C
     assert "report failed: no warehouse" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not shutil.which("chromium"), reason="no headless Chromium installed")
+@needs_chromium
 def test_report_draws_every_chart_offline(report: tuple[Path, str], tmp_path: Path) -> None:
     path, _ = report
-    command = [
-        "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,900", "--virtual-time-budget=8000",
-        "--dump-dom", path.as_uri(),
-    ]
-    dom = subprocess.run(command, capture_output=True, text=True, timeout=90).stdout
+    dom = dump_dom(path.as_uri(), tmp_path / "profile")
     drawn = set(re.findall(r'id="chart-([a-z_]+)"[^>]*>(?:(?!</div>).)*?<svg[^>]*class="marks"', dom, flags=re.S))
     assert drawn == EXPECTED_CHARTS, f"charts not drawn: {EXPECTED_CHARTS - drawn}"
     assert 'data-chart-error="' not in dom
+    # The same page in a live session: no console error while every chart draws.
+    with HeadlessChromium(tmp_path / "live_profile") as browser:
+        visit = browser.open(path.as_uri(), ready=f"document.querySelectorAll('.vl-chart svg.marks').length >= {len(EXPECTED_CHARTS)}",
+                             screenshot=tmp_path / "report.png")
+    assert visit.errors == [], f"the report logged console errors: {visit.errors}"
+    assert "The activation definition in force" in visit.text
+
+
+def _experiments(p_value: float) -> ReportData:
+    """One flag, control 30 of 100 against treatment 45 of 100, with the given p-value."""
+    rows = [
+        {"flag_key": "guided_setup_v2", "variant": "control", "is_control": True, "exposed_users": 100,
+         "activated_users": 30, "activation_rate": 0.30, "diff_vs_control": 0.0, "p_value": None,
+         "users_excluded_multiple_variants": 0},
+        {"flag_key": "guided_setup_v2", "variant": "treatment", "is_control": False, "exposed_users": 100,
+         "activated_users": 45, "activation_rate": 0.45, "diff_vs_control": 0.15, "p_value": p_value,
+         "users_excluded_multiple_variants": 0},
+    ]
+    return ReportData(warehouse=Path("unused.duckdb"), tables={"marts.experiment_results": pd.DataFrame(rows)})
+
+
+@pytest.mark.parametrize(
+    ("p_value", "shown"),
+    [(0.0002, "p < 0.001"), (0.0009999, "p < 0.001"), (0.001, "p = 0.001"), (0.0042, "p = 0.004"),
+     (0.0289, "p = 0.03"), (0.1681, "p = 0.17")],
+)
+def test_report_writes_small_p_values_as_below_a_thousandth(p_value: float, shown: str) -> None:
+    (sentence,) = experiment_sentences(_experiments(p_value))
+    assert f"+15.0 points, {shown} — " in sentence
+    assert "p = 0.000" not in sentence and "p = 0.00 " not in sentence
+
+
+# ------------------------------------------------------------------------------ lineage and docs
+
+def test_report_exposure_names_every_table_the_report_reads(demo: ScratchWarehouse) -> None:
+    manifest = json.loads((demo.target_dir / "manifest.json").read_text())
+    nodes = manifest["exposures"]["exposure.activation_warehouse.activation_report"]["depends_on"]["nodes"]
+    exposed = {f"{'seeds' if node.startswith('seed.') else 'marts'}.{node.rsplit('.', 1)[1]}" for node in nodes}
+    # What report.py reads: its queries, its row counts and every data-quality mart there is.
+    dq_marts = {f"marts.{name}" for (name,) in demo.query(
+        "select table_name from duckdb_tables() where schema_name = 'marts' and table_name like 'dq\\_%' escape '\\'")}
+    assert len(dq_marts) >= 7
+    assert exposed == set(_QUERIES) | set(_COUNTED) | dq_marts
+
+
+@pytest.fixture(scope="module")
+def docs_site(demo: ScratchWarehouse) -> Path:
+    """`dbt docs generate --static` of the demo build: one HTML file with the manifest and the
+    catalog inside, which opens from disk."""
+    demo.dbt("docs", "generate", "--static")
+    return demo.target_dir / "static_index.html"
+
+
+#: dbt-docs' own page (the index.html bundled with dbt-core 1.11) asks for two URLs it never
+#: filled in: its favicon, `${require('./assets/favicons/favicon.ico')}` in the page head, and
+#: the sidebar's icons, `{{ getIcon(item.type, 'on'|'off') }}` in an `src` attribute (Angular
+#: needs `ng-src`). Each fails in any browser, from disk or from `dbt docs serve`; these two
+#: literal URLs are the only errors tolerated.
+DBT_DOCS_OWN_DEFECTS = (re.compile(r"/\$%7Brequire\('\./assets/favicons/favicon\.ico'\)%7D$"),
+                        re.compile(r"/%7B%7B%20getIcon\(item\.type,%20'(on|off)'\)%20%7D%7D"))
+
+
+def _not_dbt_docs_own(errors: list) -> list:
+    return [e for e in errors if not any(p.search(e.url) or p.search(e.text) for p in DBT_DOCS_OWN_DEFECTS)]
+
+
+@needs_chromium
+def test_dbt_docs_site_renders_offline_without_console_errors(docs_site: Path, tmp_path: Path) -> None:
+    site = docs_site.as_uri()
+    with HeadlessChromium(tmp_path / "profile") as browser:
+        overview = browser.open(site, ready="document.body && document.body.innerText.includes('Exposures')")
+        model = browser.open(
+            f"{site}#!/model/model.activation_warehouse.fct_user_activation",
+            ready="document.body.innerText.includes('Reached first value (at or after the connection) within the window.')",
+        )
+        exposure = browser.open(
+            f"{site}#!/exposure/exposure.activation_warehouse.activation_report",
+            ready="document.body.innerText.includes('HTML activation report')",
+            screenshot=tmp_path / "dbt_docs_exposure.png",
+        )
+    for visit in (overview, model, exposure):
+        assert _not_dbt_docs_own(visit.errors) == [], f"{visit.url} logged console errors: {visit.errors}"
+    # The sidebar lists the project's resources, the semantic layer included.
+    for heading in ("Sources", "Exposures", "Metrics", "Semantic Models", "Projects"):
+        assert heading in overview.text
+    # A model page carries its YAML description and its columns, with the catalog's types.
+    assert "One row per user in the metrics" in model.text
+    assert "minutes_to_first_value" in model.text and "DOUBLE" in model.text.upper()
+    # The exposure page lists what the report depends on.
+    assert "activation_decision" in exposure.text and "dq_event_volume" in exposure.text
+    assert exposure.screenshot is not None and exposure.screenshot.stat().st_size > 10_000
 
 
 # ------------------------------------------------------------------------------ publish

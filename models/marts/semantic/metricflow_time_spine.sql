@@ -1,0 +1,68 @@
+-- MetricFlow's time spine: one row per day, from the earliest believable event date (var
+-- min_event_date) to the end of the youngest user's activation window (the as-of date +
+-- activation_window_days), so every signup, connection, first value and session that a
+-- metric counts falls on a day of the spine. The semantic layer joins it only for queries
+-- that need every day (cumulative or gap-filled metrics); dbt builds it like any mart.
+
+{%- set window_days = int_var('activation_window_days', min=1, max=3650) %}
+
+with
+
+as_of as (
+    select as_of from {{ ref('int_as_of') }}
+),
+
+digits as (
+    select 0 as digit
+    union all
+    select 1 as digit
+    union all
+    select 2 as digit
+    union all
+    select 3 as digit
+    union all
+    select 4 as digit
+    union all
+    select 5 as digit
+    union all
+    select 6 as digit
+    union all
+    select 7 as digit
+    union all
+    select 8 as digit
+    union all
+    select 9 as digit
+),
+
+-- 0 to 99,999 days (about 270 years): far more than any as-of time after min_event_date.
+day_offsets as (
+    select
+        ten_thousands.digit * 10000
+        + thousands.digit * 1000
+        + hundreds.digit * 100
+        + tens.digit * 10
+        + ones.digit as day_offset
+    from digits as ten_thousands
+    cross join digits as thousands
+    cross join digits as hundreds
+    cross join digits as tens
+    cross join digits as ones
+),
+
+days as (
+    select
+        cast(
+            {{ dbt.dateadd('day', 'day_offsets.day_offset', "cast('" ~ date_var('min_event_date') ~ "' as date)") }}
+            as date
+        ) as date_day
+    from day_offsets
+),
+
+final as (
+    select days.date_day
+    from days
+    cross join as_of
+    where days.date_day <= cast({{ dbt.dateadd('day', window_days, 'as_of.as_of') }} as date)
+)
+
+select * from final
