@@ -189,6 +189,8 @@ gaps as (
     from user_actions
 ),
 
+-- Numbered in the order the gaps were found in, and each action carries its session's
+-- first event id (the latest session start so far) from the same window.
 numbered as (
     select
         *,
@@ -196,19 +198,13 @@ numbered as (
             partition by person_type, person_id
             order by occurred_at, event_id
             rows between unbounded preceding and current row
-        ) as session_number
+        ) as session_number,
+        {{ last_value_ignoring_nulls(
+            'case when starts_session = 1 then event_id end',
+            'person_type, person_id',
+            'occurred_at, event_id'
+        ) }} as first_event_id
     from gaps
-),
-
-with_first_event as (
-    select
-        *,
-        first_value(event_id) over (
-            partition by person_type, person_id, session_number
-            order by occurred_at, event_id
-            rows between unbounded preceding and unbounded following
-        ) as first_event_id
-    from numbered
 ),
 
 sessionized as (
@@ -223,7 +219,7 @@ sessionized as (
         is_excluded_from_metrics,
         cast(session_number as {{ dbt.type_bigint() }}) as session_number,
         {{ dbt.hash(dbt.concat(['person_type', "'|'", 'person_id', "'|'", 'first_event_id'])) }} as session_id
-    from with_first_event
+    from numbered
 ),
 
 {% if incremental_run %}
