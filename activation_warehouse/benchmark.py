@@ -79,25 +79,49 @@ def _dbt_env(warehouse: Path, work_dir: Path) -> dict[str, str]:
     )
 
 
+#: The time column of each app table: a held-out day holds back the app rows of that day
+#: too, so the warehouse the first build sees is one consistent day behind (otherwise the
+#: users who signed up that day would have no events and the coverage check would fail).
+APP_TABLE_TIMES = {
+    "accounts": "created_at",
+    "users": "created_at",
+    "data_source_connections": "connected_at",
+    "flag_exposures": "exposed_at",
+}
+
+
 def _hold_out_last_day(warehouse: Path) -> int:
-    """Move the raw events received in the last 24 hours aside, so the first build sees
-    the history and the incremental run gets one realistic new day (late arrivals
-    included: some of those events occurred days earlier)."""
+    """Move the raw events received in the last 24 hours aside, with the app rows of those
+    hours, so the first build sees the history and the incremental run gets one realistic
+    new day (late arrivals included: some of those events occurred days earlier). Returns
+    the number of events held out."""
     with duckdb.connect(str(warehouse)) as connection:
-        connection.execute(
-            "create table raw.events_next_day as select * from raw.events"
-            " where received_at > (select max(received_at) from raw.events) - interval 1 day"
-        )
-        connection.execute(
-            "delete from raw.events where received_at >= (select min(received_at) from raw.events_next_day)"
-        )
+        cutoff = connection.execute("select max(received_at) - interval 1 day from raw.events").fetchone()[0]
+        connection.execute("create table raw.events_next_day as select * from raw.events where received_at > ?", [cutoff])
+        connection.execute("delete from raw.events where received_at > ?", [cutoff])
+        present = {row[0] for row in connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()}
+        for table, time_column in APP_TABLE_TIMES.items():
+            if table in present:
+                connection.execute(
+                    f"create table raw.{table}_next_day as select * from raw.{table} where {time_column} > ?",  # noqa: S608
+                    [cutoff],
+                )
+                connection.execute(f"delete from raw.{table} where {time_column} > ?", [cutoff])  # noqa: S608
         return connection.execute("select count(*) from raw.events_next_day").fetchone()[0]
 
 
 def _append_held_out_day(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("insert into raw.events select * from raw.events_next_day")
-        connection.execute("drop table raw.events_next_day")
+        for table in ("events", *APP_TABLE_TIMES):
+            held = connection.execute(
+                "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?",
+                [f"{table}_next_day"],
+            ).fetchone()[0]
+            if held:
+                connection.execute(f"insert into raw.{table} select * from raw.{table}_next_day")  # noqa: S608
+                connection.execute(f"drop table raw.{table}_next_day")
 
 
 def _models_seconds(target_dir: Path) -> float:

@@ -18,20 +18,26 @@ def test_hold_out_and_append_round_trip(tmp_path: Path) -> None:
     # 72 hourly events over three days: the last 24 hours hold 24 of them (hours 48..71
     # are within one day of the maximum, hour 71; hour 47 is exactly 24 h before: kept).
     rows = [(f"e{hour}", start + timedelta(hours=hour)) for hour in range(72)]
+    # Users created at hours 47, 48 and 70: the last two are in the held-out day.
+    users = [(f"u{hour}", start + timedelta(hours=hour)) for hour in (47, 48, 70)]
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("create schema raw")
         connection.execute("create table raw.events (event_id varchar, received_at timestamp)")
         connection.executemany("insert into raw.events values (?, ?)", rows)
+        connection.execute("create table raw.users (user_id varchar, created_at timestamp)")
+        connection.executemany("insert into raw.users values (?, ?)", users)
     assert _hold_out_last_day(warehouse) == 24
     with duckdb.connect(str(warehouse)) as connection:
         assert connection.execute("select count(*), max(received_at) from raw.events").fetchone() == (
             48, start + timedelta(hours=47)
         )
+        assert connection.execute("select user_id from raw.users").fetchall() == [("u47",)]
     _append_held_out_day(warehouse)
     with duckdb.connect(str(warehouse)) as connection:
         assert sorted(connection.execute("select event_id, received_at from raw.events").fetchall()) == sorted(rows)
-        tables = connection.execute("select table_name from information_schema.tables").fetchall()
-        assert tables == [("events",)]
+        assert sorted(connection.execute("select user_id, created_at from raw.users").fetchall()) == sorted(users)
+        tables = connection.execute("select table_name from information_schema.tables order by 1").fetchall()
+        assert tables == [("events",), ("users",)]
 
 
 def test_render_reports_every_figure_and_ratio() -> None:
