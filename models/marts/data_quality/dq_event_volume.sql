@@ -31,35 +31,9 @@ events as (
     from {{ ref('int_events__resolved') }}
 ),
 
-digits as (
-    select 0 as digit
-    union all
-    select 1 as digit
-    union all
-    select 2 as digit
-    union all
-    select 3 as digit
-    union all
-    select 4 as digit
-    union all
-    select 5 as digit
-    union all
-    select 6 as digit
-    union all
-    select 7 as digit
-    union all
-    select 8 as digit
-    union all
-    select 9 as digit
-),
-
 -- 0 to 9999: the spine reaches back at most 10,000 days from the last day of data.
 day_offsets as (
-    select thousands.digit * 1000 + hundreds.digit * 100 + tens.digit * 10 + ones.digit as day_offset
-    from digits as thousands
-    cross join digits as hundreds
-    cross join digits as tens
-    cross join digits as ones
+    {{ integer_sequence(4, 'day_offset') }}
 ),
 
 event_names as (

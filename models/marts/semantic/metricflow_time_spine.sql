@@ -12,41 +12,9 @@ as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
 
-digits as (
-    select 0 as digit
-    union all
-    select 1 as digit
-    union all
-    select 2 as digit
-    union all
-    select 3 as digit
-    union all
-    select 4 as digit
-    union all
-    select 5 as digit
-    union all
-    select 6 as digit
-    union all
-    select 7 as digit
-    union all
-    select 8 as digit
-    union all
-    select 9 as digit
-),
-
 -- 0 to 99,999 days (about 270 years): far more than any as-of time after min_event_date.
 day_offsets as (
-    select
-        ten_thousands.digit * 10000
-        + thousands.digit * 1000
-        + hundreds.digit * 100
-        + tens.digit * 10
-        + ones.digit as day_offset
-    from digits as ten_thousands
-    cross join digits as thousands
-    cross join digits as hundreds
-    cross join digits as tens
-    cross join digits as ones
+    {{ integer_sequence(5, 'day_offset') }}
 ),
 
 days as (

@@ -1,0 +1,17 @@
+{#- The integers 0 to 10^digits - 1 as one column, by cross joins of the ten digits: a
+    spine of days needs no generate_series (which engines spell differently) and no query
+    at compile time (which dbt.date_spine runs, and which fails before the first build). -#}
+{% macro integer_sequence(digits, column_name) -%}
+    select
+        {%- for place in range(digits) %}
+        {{ '+ ' if not loop.first }}place_{{ place }}.digit * {{ 10 ** place }}
+        {%- endfor %} as {{ column_name }}
+    from
+        {%- for place in range(digits) %}
+        {{ 'cross join ' if not loop.first }}(
+            {%- for digit in range(10) %}
+            select {{ digit }} as digit{{ ' union all' if not loop.last }}
+            {%- endfor %}
+        ) as place_{{ place }}
+        {%- endfor %}
+{%- endmacro %}
