@@ -13,6 +13,17 @@
     end
 {%- endmacro %}
 
+{#- PostgreSQL 15 has no `is json` and its cast raises: a function that catches the error
+    (created by create_engine_functions at the start of every run). -#}
+{% macro postgres__json_object_or_null(text) -%}
+    case when {{ target.schema }}.json_object_or_null({{ text }}) is not null then {{ text }} end
+{%- endmacro %}
+
+{#- Spark's json_object_keys is null for invalid JSON and for any JSON but an object. -#}
+{% macro spark__json_object_or_null(text) -%}
+    case when json_object_keys({{ text }}) is not null then {{ text }} end
+{%- endmacro %}
+
 {#- One top-level property of a JSON object as text (objects and arrays as JSON text). The
     input must already be a JSON object or null (see json_object_or_null). -#}
 {% macro json_property(json_object, key) -%}
@@ -21,6 +32,32 @@
 
 {% macro duckdb__json_property(json_object, key) -%}
     json_extract_string({{ json_object }}, '$."{{ key }}"')
+{%- endmacro %}
+
+{% macro postgres__json_property(json_object, key) -%}
+    (cast({{ json_object }} as jsonb) ->> '{{ key }}')
+{%- endmacro %}
+
+{% macro spark__json_property(json_object, key) -%}
+    get_json_object({{ json_object }}, '$.{{ key }}')
+{%- endmacro %}
+
+{#- The same, for a key that is data (a column or expression holding the property name),
+    so a key read from a seed is passed as a value and never becomes SQL text. -#}
+{% macro json_property_named_by(json_object, key_expression) -%}
+    {{ return(adapter.dispatch('json_property_named_by', 'activation_warehouse')(json_object, key_expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_property_named_by(json_object, key_expression) -%}
+    json_extract_string({{ json_object }}, '$."' || {{ key_expression }} || '"')
+{%- endmacro %}
+
+{% macro postgres__json_property_named_by(json_object, key_expression) -%}
+    (cast({{ json_object }} as jsonb) ->> {{ key_expression }})
+{%- endmacro %}
+
+{% macro spark__json_property_named_by(json_object, key_expression) -%}
+    get_json_object({{ json_object }}, concat('$.', {{ key_expression }}))
 {%- endmacro %}
 
 {#- Whether a JSON object has a key with a non-null value. -#}

@@ -13,8 +13,9 @@
     regexp_full_match({{ text }}, '{{ pattern }}')
 {%- endmacro %}
 
+{#- Spark unescapes backslashes in string literals: each is doubled to reach the regex. -#}
 {% macro spark__regex_full_match(text, pattern) -%}
-    ({{ text }} rlike '^(?:{{ pattern }})$')
+    ({{ text }} rlike '^(?:{{ pattern | replace('\\', '\\\\') }})$')
 {%- endmacro %}
 
 {#- Replaces every match (DuckDB and PostgreSQL replace only the first without 'g'). -#}
@@ -27,5 +28,5 @@
 {%- endmacro %}
 
 {% macro spark__regex_replace_all(text, pattern, replacement) -%}
-    regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}')
+    regexp_replace({{ text }}, '{{ pattern | replace('\\', '\\\\') }}', '{{ replacement }}')
 {%- endmacro %}

@@ -58,13 +58,13 @@ out_of_plan as (
         daily_events.day_events
 ),
 
--- The required key comes from the seed row, so the JSON path is built from its column.
+-- The required key comes from the seed row: it is passed to the JSON lookup as a value.
 property_values as (
     select
         events.check_date,
         events.event_name,
         required_properties.property_name,
-        {{ json_property('events.properties', "' || required_properties.property_name || '") }}
+        {{ json_property_named_by('events.properties', 'required_properties.property_name') }}
             as property_value
     from events
     inner join required_properties

@@ -1,0 +1,203 @@
+"""Raw tables onto the other engines: PostgreSQL and Spark.
+
+The DuckDB loader stays the one place that reads files and enforces the raw contract
+(types, required columns, the atomic swap). Another engine's raw schema is a copy of a
+loaded DuckDB raw schema, so every engine starts from exactly the same rows: PostgreSQL
+through ``COPY ... FROM STDIN`` (the fastest bulk path psycopg2 has), Spark through Parquet
+files that the copy registers as tables in Spark's metastore.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from activation_warehouse.contract import RAW_TABLES, Column
+
+# Contract types (DuckDB names) per engine; the other names are the same on every engine.
+_POSTGRES_TYPES = {"varchar": "text", "double": "double precision"}
+_SPARK_TYPES = {"varchar": "string"}
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """Where the `postgres` target of profiles.yml connects (the same environment vars)."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+
+    @classmethod
+    def from_environment(cls) -> PostgresSettings:
+        """Read the ACTIVATION_WAREHOUSE_PG_* variables, with the profile's defaults."""
+        env = os.environ.get
+        return cls(
+            host=env("ACTIVATION_WAREHOUSE_PG_HOST", "127.0.0.1"),
+            port=int(env("ACTIVATION_WAREHOUSE_PG_PORT", "5432")),
+            user=env("ACTIVATION_WAREHOUSE_PG_USER", "activation"),
+            password=env("ACTIVATION_WAREHOUSE_PG_PASSWORD", "activation"),
+            database=env("ACTIVATION_WAREHOUSE_PG_DATABASE", "activation_warehouse"),
+        )
+
+
+def spark_home() -> Path:
+    """The folder for Spark's metastore and warehouse (the profile's ACTIVATION_WAREHOUSE_SPARK_DIR)."""
+    return Path(os.environ.get("ACTIVATION_WAREHOUSE_SPARK_DIR", "target/spark")).resolve()
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _column_type(column: Column, types: dict[str, str]) -> str:
+    return types.get(column.sql_type, column.sql_type)
+
+
+def copy_raw_to_postgres(
+    warehouse: Path,
+    settings: PostgresSettings | None = None,
+    schema: str = "raw",
+    progress: bool = True,
+) -> dict[str, int]:
+    """Replace PostgreSQL's raw schema with the raw tables of a loaded DuckDB warehouse.
+
+    One transaction: a reader sees the old raw schema or the new one, never half of it.
+    Returns the rows copied per table.
+    """
+    import psycopg2
+
+    settings = settings or PostgresSettings.from_environment()
+    source = duckdb.connect(str(warehouse), read_only=True)
+    target = psycopg2.connect(
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        password=settings.password,
+        dbname=settings.database,
+    )
+    rows: dict[str, int] = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="pg_copy_") as scratch, target, target.cursor() as cursor:
+            cursor.execute(f"drop schema if exists {_ident(schema)} cascade")
+            cursor.execute(f"create schema {_ident(schema)}")
+            for table in RAW_TABLES.values():
+                started = time.perf_counter()
+                columns = ", ".join(
+                    f"{_ident(column.name)} {_column_type(column, _POSTGRES_TYPES)}"
+                    for column in table.columns
+                )
+                qualified = f"{_ident(schema)}.{_ident(table.name)}"
+                cursor.execute(f"create table {qualified} ({columns})")
+                # CSV through a file: DuckDB writes it at full speed, and COPY's CSV keeps
+                # nulls (unquoted empty) apart from empty strings (quoted "").
+                csv_path = Path(scratch) / f"{table.name}.csv"
+                names = ", ".join(_ident(name) for name in table.column_names)
+                source.execute(
+                    f"copy (select {names} from {_ident(schema)}.{_ident(table.name)}) "
+                    f"to '{csv_path}' (format csv, header false, force_quote *)"
+                )
+                with csv_path.open("r", encoding="utf-8") as handle:
+                    cursor.copy_expert(f"copy {qualified} ({names}) from stdin with (format csv)", handle)
+                rows[table.name] = cursor.rowcount
+                if progress:
+                    print(
+                        f"postgres: {schema}.{table.name} {rows[table.name]:,} rows "
+                        f"in {time.perf_counter() - started:.1f} s",
+                        flush=True,
+                    )
+            cursor.execute(f"analyze")
+    finally:
+        source.close()
+        target.close()
+    return rows
+
+
+def spark_session(home: Path | None = None):  # type: ignore[no-untyped-def]
+    """A local Spark session with the `spark` target's settings (profiles.yml).
+
+    The metastore (Derby) and the table files live under one folder, so the loader and
+    dbt, run one after the other, see the same tables.
+    """
+    from pyspark.sql import SparkSession
+
+    home = home or spark_home()
+    home.mkdir(parents=True, exist_ok=True)
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in spark_settings(home).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def spark_settings(home: Path) -> dict[str, str]:
+    """The Spark settings shared by the loader and the profile (kept equal by a test)."""
+    return {
+        "spark.master": "local[2]",
+        "spark.ui.enabled": "false",
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.memory": "4g",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.sql.warehouse.dir": str(home / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
+    }
+
+
+def copy_raw_to_spark(
+    warehouse: Path,
+    home: Path | None = None,
+    schema: str = "raw",
+    progress: bool = True,
+) -> dict[str, int]:
+    """Replace Spark's raw database with the raw tables of a loaded DuckDB warehouse.
+
+    DuckDB writes each table as Parquet; Spark reads it with the contract's types and
+    saves it as a managed table, so the metastore owns the files and a later copy can
+    drop them.
+    """
+    home = home or spark_home()
+    source = duckdb.connect(str(warehouse), read_only=True)
+    parquet_dir = home / "raw_parquet"
+    shutil.rmtree(parquet_dir, ignore_errors=True)
+    parquet_dir.mkdir(parents=True)
+    try:
+        for table in RAW_TABLES.values():
+            names = ", ".join(_ident(name) for name in table.column_names)
+            source.execute(
+                f"copy (select {names} from {_ident(schema)}.{_ident(table.name)}) "
+                f"to '{parquet_dir / table.name}.parquet' (format parquet)"
+            )
+    finally:
+        source.close()
+
+    spark = spark_session(home)
+    rows: dict[str, int] = {}
+    spark.sql(f"create database if not exists {schema}")
+    for table in RAW_TABLES.values():
+        started = time.perf_counter()
+        frame = spark.read.parquet(str(parquet_dir / f"{table.name}.parquet"))
+        typed = frame.selectExpr(
+            *(
+                f"cast(`{column.name}` as {_column_type(column, _SPARK_TYPES)}) as `{column.name}`"
+                for column in table.columns
+            )
+        )
+        spark.sql(f"drop table if exists {schema}.{table.name}")
+        typed.write.format("parquet").saveAsTable(f"{schema}.{table.name}")
+        rows[table.name] = spark.table(f"{schema}.{table.name}").count()
+        if progress:
+            print(
+                f"spark: {schema}.{table.name} {rows[table.name]:,} rows in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
+    shutil.rmtree(parquet_dir, ignore_errors=True)
+    return rows
