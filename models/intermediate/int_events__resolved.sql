@@ -18,7 +18,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=event_grain_materialization(),
         incremental_strategy='delete+insert',
         unique_key='event_id',
         on_schema_change='fail'

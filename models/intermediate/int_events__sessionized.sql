@@ -17,11 +17,11 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=event_grain_materialization(),
         incremental_strategy='delete+insert',
         unique_key='event_id',
         on_schema_change='fail',
-        post_hook="delete from {{ this }} where session_id is null"
+        post_hook="{% if is_incremental() %}delete from {{ this }} where session_id is null{% endif %}"
     )
 }}
 

@@ -10,11 +10,11 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=event_grain_materialization(),
         incremental_strategy='delete+insert',
         unique_key='session_id',
         on_schema_change='fail',
-        post_hook="delete from {{ this }} where started_at is null"
+        post_hook="{% if is_incremental() %}delete from {{ this }} where started_at is null{% endif %}"
     )
 }}
 

@@ -9,7 +9,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=event_grain_materialization(),
         incremental_strategy='delete+insert',
         unique_key='received_at',
         on_schema_change='fail'
