@@ -9,6 +9,11 @@
     (extract(epoch from ({{ end_at }})) - extract(epoch from ({{ start_at }})))
 {%- endmacro %}
 
+{#- PostgreSQL's extract(epoch) is numeric: the exact difference, then one cast to double. -#}
+{% macro postgres__elapsed_seconds(start_at, end_at) -%}
+    cast(extract(epoch from (({{ end_at }}) - ({{ start_at }}))) as double precision)
+{%- endmacro %}
+
 {% macro duckdb__elapsed_seconds(start_at, end_at) -%}
     ((epoch_us({{ end_at }}) - epoch_us({{ start_at }})) / 1000000.0)
 {%- endmacro %}

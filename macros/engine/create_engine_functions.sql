@@ -15,7 +15,8 @@
     returns jsonb
     language plpgsql
     immutable
-    parallel safe
+    -- An exception block opens a subtransaction, which parallel workers cannot.
+    parallel unsafe
     as $body$
     declare
         parsed jsonb;
