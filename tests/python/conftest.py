@@ -107,3 +107,26 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
     load_folder(root / "raw", warehouse.path, progress=False)
     warehouse.dbt("build")
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def scenario_build(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
+    """The hand-written scenario (tests/python/data/scenario) built once on DuckDB: the
+    acceptance test reads it, and the other engines are compared with it."""
+    root = tmp_path_factory.mktemp("scenario")
+    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
+    load_folder(FIXTURES_DIR / "scenario", warehouse.path, progress=False)
+    warehouse.dbt("build")
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def default_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScratchWarehouse, Path]:
+    """The demo data at the default scale (fixed seed and end time) built once on DuckDB,
+    with the folder of its raw files."""
+    root = tmp_path_factory.mktemp("demo")
+    generate_demo(root / "raw", DemoConfig(end=datetime(2026, 6, 1)), progress=False)
+    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
+    load_folder(root / "raw", warehouse.path, progress=False)
+    warehouse.dbt("build")
+    return warehouse, root / "raw"

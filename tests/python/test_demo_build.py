@@ -9,14 +9,10 @@ independently of the warehouse.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
-from activation_warehouse.generate import DemoConfig, generate_demo
-from activation_warehouse.load import load_folder
 
 from conftest import ScratchWarehouse
 
@@ -24,13 +20,8 @@ pytestmark = pytest.mark.dbt
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScratchWarehouse, Path]:
-    root = tmp_path_factory.mktemp("demo")
-    generate_demo(root / "raw", DemoConfig(end=datetime(2026, 6, 1)), progress=False)
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
-    load_folder(root / "raw", warehouse.path, progress=False)
-    warehouse.dbt("build")
-    return warehouse, root / "raw"
+def demo(default_demo: tuple[ScratchWarehouse, Path]) -> tuple[ScratchWarehouse, Path]:
+    return default_demo
 
 
 def test_every_raw_event_is_accounted_for(demo: tuple[ScratchWarehouse, Path]) -> None:

@@ -177,9 +177,7 @@ from datetime import datetime
 
 import pytest
 
-from activation_warehouse.load import load_folder
-
-from conftest import FIXTURES_DIR, ScratchWarehouse
+from conftest import ScratchWarehouse
 
 pytestmark = pytest.mark.dbt
 
@@ -191,12 +189,8 @@ NONE_OR_FALSE = object()
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
-    root = tmp_path_factory.mktemp("scenario")
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
-    load_folder(FIXTURES_DIR / "scenario", warehouse.path, progress=False)
-    warehouse.dbt("build")
-    return warehouse
+def built(scenario_build: ScratchWarehouse) -> ScratchWarehouse:
+    return scenario_build
 
 
 def _same(expected, actual) -> bool:

@@ -220,7 +220,7 @@ final as (
         status,
         {{ dbt.concat([
             "cast(events as " ~ text ~ ")", "' clean '", "event_name",
-            "' events against a median of '", "coalesce(cast(baseline_median as " ~ text ~ "), 'none')",
+            "' events against a median of '", "coalesce(cast(cast(baseline_median as decimal(18, 1)) as " ~ text ~ "), 'none')",
             "' over the previous '", "cast(baseline_days as " ~ text ~ ")", "' days (score '",
             "coalesce(cast(cast(volume_score as decimal(18, 2)) as " ~ text ~ "), 'none')", "', '", "verdict", "')'"
         ]) }} as status_reason
