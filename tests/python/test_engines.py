@@ -109,6 +109,57 @@ def test_postgres_builds_the_demo_and_every_mart_equals_duckdb(
     assert not problems, "\n".join(problems)
 
 
+def test_postgres_incremental_runs_end_where_a_duckdb_full_refresh_ends(
+    postgres: PostgresSettings, tmp_path: Path
+) -> None:
+    """The incremental timeline of test_incremental (late, replaced, re-identified and
+    duplicate events over four batches), run on PostgreSQL with its delete+insert, ends
+    with the marts of a DuckDB full refresh of the same raw data."""
+    from test_incremental import (
+        ACCOUNTS, APP_TABLE_CHANGES, BATCH_1, BATCH_2, BATCH_3, INCREMENTAL_SELECTION, USERS,
+        create_raw_tables, insert_rows,
+    )  # fmt: skip
+    import duckdb
+
+    raw = ScratchWarehouse(path=tmp_path / "warehouse.duckdb", target_dir=tmp_path / "duckdb_target")
+    on_postgres = ScratchWarehouse(path=raw.path, target_dir=tmp_path / "postgres_target")
+    pg_env = {"ACTIVATION_WAREHOUSE_PG_DATABASE": postgres.database}
+    create_raw_tables(raw.path)
+    insert_rows(raw.path, "accounts", ACCOUNTS)
+    insert_rows(raw.path, "users", USERS)
+    drop_built_schemas(postgres)
+    on_postgres.dbt("seed", "--target", "postgres", **pg_env)
+    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, []), start=1):
+        with duckdb.connect(str(raw.path)) as connection:
+            for change in APP_TABLE_CHANGES.get(batch, ()):
+                connection.execute(change)
+        insert_rows(raw.path, "events", rows)
+        copy_raw_to_postgres(raw.path, postgres, progress=False)
+        selection = [] if batch == 4 else ["--select", *INCREMENTAL_SELECTION]
+        on_postgres.dbt("run", "--target", "postgres", *selection, **pg_env)
+    raw.dbt("seed")
+    raw.dbt("run", "--full-refresh")
+    compared, problems = _compare_marts(raw, lambda s, t, c: read_postgres_table(s, t, c, postgres), "postgres")
+    assert compared == MART_COUNT
+    assert not problems, "\n".join(problems)
+
+
+def drop_built_schemas(settings: PostgresSettings) -> None:
+    """Drop what earlier builds in the tests' database left, so the next run starts empty."""
+    import psycopg2
+
+    connection = psycopg2.connect(
+        host=settings.host, port=settings.port, user=settings.user,
+        password=settings.password, dbname=settings.database,
+    )
+    try:
+        with connection, connection.cursor() as cursor:
+            for schema in ("staging", "intermediate", "marts", "seeds"):
+                cursor.execute(f"drop schema if exists {schema} cascade")
+    finally:
+        connection.close()
+
+
 # ---------------------------------------------------------------------------------- Spark
 
 
