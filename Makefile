@@ -12,7 +12,7 @@ export ACTIVATION_WAREHOUSE_PATH ?= $(CURDIR)/warehouse.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install build demo-data load dbt-build freshness validate publish docs report test lint bench clean
+.PHONY: install build demo-data load dbt-build freshness validate publish docs report test lint bench bench-engines clean
 
 $(BIN)/.installed: requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ lint: install
 ## bench: build times at three scales (cached data in bench/.cache), table in bench/results.md.
 bench: install
 	$(BIN)/python -m activation_warehouse.benchmark
+
+## bench-engines: a full build on DuckDB, PostgreSQL and Spark at the default scale and at
+## 1M events, each compared with DuckDB mart by mart; table in bench/engines.md.
+bench-engines: install
+	$(BIN)/python -m activation_warehouse.engine_benchmark
 
 clean:
 	rm -rf target logs data reports published warehouse.duckdb warehouse.duckdb.wal
