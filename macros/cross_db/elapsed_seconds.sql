@@ -18,8 +18,10 @@
     ((epoch_us({{ end_at }}) - epoch_us({{ start_at }})) / 1000000.0)
 {%- endmacro %}
 
+{#- Spark reads 1000000.0 as a decimal and would give a decimal: the difference is cast to
+    double first, so the result is a double as on DuckDB. -#}
 {% macro spark__elapsed_seconds(start_at, end_at) -%}
-    ((unix_micros({{ end_at }}) - unix_micros({{ start_at }})) / 1000000.0)
+    (cast(unix_micros({{ end_at }}) - unix_micros({{ start_at }}) as double) / 1000000.0)
 {%- endmacro %}
 
 {#- Exact elapsed minutes (seconds / 60). -#}

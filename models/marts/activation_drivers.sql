@@ -277,12 +277,13 @@ ranked_drivers as (
     select
         drivers.driver,
         spreads.driver_spread,
-        row_number() over (
+        -- row_number() is a bigint on DuckDB but an int on Spark: cast for the contract.
+        cast(row_number() over (
             order by
                 case when spreads.driver_spread is null then 1 else 0 end asc,
                 spreads.driver_spread desc,
                 drivers.driver asc
-        ) as driver_rank
+        ) as {{ dbt.type_bigint() }}) as driver_rank
     from drivers
     left join spreads
         on drivers.driver = spreads.driver

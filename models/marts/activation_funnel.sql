@@ -19,7 +19,8 @@ user_milestones as (
 funnel_steps as (
     select
         milestone_key,
-        row_number() over (order by milestone_order, milestone_key) as step_order
+        -- row_number() is a bigint on DuckDB but an int on Spark: cast for the contract.
+        cast(row_number() over (order by milestone_order, milestone_key) as {{ dbt.type_bigint() }}) as step_order
     from (
         select distinct
             milestone_key,
