@@ -19,9 +19,16 @@
     case when {{ target.schema }}.json_object_or_null({{ text }}) is not null then {{ text }} end
 {%- endmacro %}
 
-{#- Spark's json_object_keys is null for invalid JSON and for any JSON but an object. -#}
+{#- Spark's JSON readers are lenient where DuckDB's json_valid is strict: json_object_keys
+    takes single-quoted strings and ignores text after the object. from_json with
+    allowSingleQuotes off is null for invalid JSON and anything but an object, and the
+    text must end with the object's brace (trailing whitespace allowed). -#}
 {% macro spark__json_object_or_null(text) -%}
-    case when json_object_keys({{ text }}) is not null then {{ text }} end
+    case
+        when from_json({{ text }}, 'map<string,string>', map('allowSingleQuotes', 'false')) is not null
+            and {{ regex_full_match(text, '[\\s\\S]*\\}\\s*') }}
+            then {{ text }}
+    end
 {%- endmacro %}
 
 {#- One top-level property of a JSON object as text (objects and arrays as JSON text). The
