@@ -208,6 +208,27 @@ def test_a_renamed_event_warns_outside_the_plan_and_fails_its_volume(
         assert build.status(f"{quiet}__error") == "pass" and build.status(f"{quiet}__warn") == "pass"
 
 
+def test_a_day_still_being_collected_is_shown_not_judged(
+    demo_dir: Path, builder: Builder, clean_build: Build, tmp_path: Path
+) -> None:
+    # An hourly pipeline at 01:00: the last day holds one hour of events. Judged against
+    # whole days it would be a collapse of every name; it is a partial count.
+    build = break_and_build(demo_dir, builder, tmp_path, """
+        select * from events where received_at < timestamp '2026-05-31 01:00:00'
+    """)
+    assert build.status("dq_event_volume__error") == "pass"
+    assert build.status("dq_event_volume__warn") == "pass"
+    last_day = builder.warehouse.query(
+        "select distinct status, status_reason like '%not judged: the day is not over%'"
+        " from marts.dq_event_volume where check_date = date '2026-05-31'"
+    )
+    assert last_day == [("not_judged", True)]
+    # The day before is over (received through 01:00 the next day): judged as usual.
+    assert builder.warehouse.scalar(
+        "select count(*) from marts.dq_event_volume where check_date = date '2026-05-30' and status = 'not_judged'"
+    ) < builder.warehouse.scalar("select count(*) from marts.dq_event_volume where check_date = date '2026-05-30'")
+
+
 def test_a_stripped_required_property_fails_plan_conformance(
     demo_dir: Path, builder: Builder, clean_build: Build, tmp_path: Path
 ) -> None:

@@ -45,6 +45,13 @@ event_names as (
     group by event_name
 ),
 
+-- A day is judged once the collector has received past its end: the day still being
+-- collected (the last one, in a pipeline that loads every hour) has a partial count.
+received_through as (
+    select max(received_at) as latest_received_at
+    from {{ ref('int_events__resolved') }}
+),
+
 last_day as (
     select max(event_date) as last_date
     from events
@@ -167,14 +174,17 @@ judged as (
         baseline_days,
         baseline_median,
         baseline_root_mad,
+        {{ dbt.dateadd('day', 1, 'check_date') }} <= received_through.latest_received_at as is_day_over,
         case
             when baseline_days >= {{ min_baseline_days }}
+                and {{ dbt.dateadd('day', 1, 'check_date') }} <= received_through.latest_received_at
                 then {{ stat_to_double('(root_events - baseline_root_median) / baseline_root_spread') }}
         end as volume_score,
         case
             when baseline_median > 0 then {{ stat_to_double('events') }} / baseline_median
         end as volume_ratio
     from scored
+    cross join received_through
 ),
 
 classified as (
@@ -195,7 +205,11 @@ verdicts as (
         case status
             when 'error' then 'a drop at or below the error score -{{ error_score }}'
             when 'warn' then 'a drop at or below the warning score -{{ warn_score }}'
-            when 'not_judged' then 'not judged: fewer than {{ min_baseline_days }} days of history'
+            when 'not_judged' then
+                case
+                    when not is_day_over then 'not judged: the day is not over (a partial count)'
+                    else 'not judged: fewer than {{ min_baseline_days }} days of history'
+                end
             else 'within the thresholds'
         end as verdict
     from classified
