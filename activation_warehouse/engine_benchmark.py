@@ -137,29 +137,27 @@ def render(results: list[dict[str, float]], engines: tuple[str, ...], runs: int,
     """The results as a Markdown table with the machine it ran on."""
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     names = {"duckdb": "DuckDB", "postgres": "PostgreSQL", "spark": "Spark (local[2])"}
-    header = ["raw events"]
+    # (heading, cell of a result row), in column order
+    columns: list[tuple[str, object]] = [("raw events", lambda row: f"{row['raw_events']:,.0f}")]
     for engine in engines:
+        name = names[engine]
         if engine != "duckdb":
-            header.append(f"{names[engine]}: copy raw (s)")
-        header.append(f"{names[engine]}: dbt build (s)")
+            columns.append((f"{name}: copy raw (s)", lambda row, e=engine: f"{row[f'{e}_copy_s']:.1f}"))
+        columns.append((f"{name}: dbt build (s)", lambda row, e=engine: f"{row[f'{e}_build_s']:.1f}"))
         if compare and engine != "duckdb":
-            header.append(f"{names[engine]}: marts differing from DuckDB")
+            columns.append((
+                f"{name}: marts differing from DuckDB",
+                lambda row, e=engine: f"{row[f'{e}_differing_marts']:.0f} of 20",
+            ))
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {memory_gib:.0f} GiB, Python "
         f"{platform.python_version()}; median of {runs} run(s); {datetime.now():%Y-%m-%d}",
         "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---:|" * len(header),
+        "| " + " | ".join(heading for heading, _ in columns) + " |",
+        "|" + "---:|" * len(columns),
     ]
     for row in results:
-        cells = [f"{row['raw_events']:,.0f}"]
-        for engine in engines:
-            if engine != "duckdb":
-                cells.append(f"{row[f'{engine}_copy_s']:.1f}")
-            cells.append(f"{row[f'{engine}_build_s']:.1f}")
-            if compare and engine != "duckdb":
-                cells.append(f"{row[f'{engine}_differing_marts']:.0f} of 20")
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("| " + " | ".join(cell(row) for _, cell in columns) + " |")  # type: ignore[operator]
     lines += [
         "",
         "A build is `dbt build --full-refresh`: seeds, every model and every data and unit test.",

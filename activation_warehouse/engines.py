@@ -47,6 +47,14 @@ class PostgresSettings:
             database=env("ACTIVATION_WAREHOUSE_PG_DATABASE", "activation_warehouse"),
         )
 
+    def connect(self):  # type: ignore[no-untyped-def]
+        """A psycopg2 connection (imported here: only the PostgreSQL paths need the driver)."""
+        import psycopg2
+
+        return psycopg2.connect(
+            host=self.host, port=self.port, user=self.user, password=self.password, dbname=self.database
+        )
+
 
 def spark_home() -> Path:
     """The folder for Spark's metastore and warehouse (the profile's ACTIVATION_WAREHOUSE_SPARK_DIR)."""
@@ -72,17 +80,9 @@ def copy_raw_to_postgres(
     One transaction: a reader sees the old raw schema or the new one, never half of it.
     Returns the rows copied per table.
     """
-    import psycopg2
-
     settings = settings or PostgresSettings.from_environment()
     source = duckdb.connect(str(warehouse), read_only=True)
-    target = psycopg2.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password,
-        dbname=settings.database,
-    )
+    target = settings.connect()
     rows: dict[str, int] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="pg_copy_") as scratch, target, target.cursor() as cursor:
@@ -113,7 +113,7 @@ def copy_raw_to_postgres(
                         f"in {time.perf_counter() - started:.1f} s",
                         flush=True,
                     )
-            cursor.execute(f"analyze")
+            cursor.execute("analyze")
     finally:
         source.close()
         target.close()
@@ -239,13 +239,7 @@ def read_postgres_table(
     schema: str, table: str, columns: list[str], settings: PostgresSettings | None = None
 ) -> Rows:
     """The named columns of one PostgreSQL table, in that order."""
-    import psycopg2
-
-    settings = settings or PostgresSettings.from_environment()
-    connection = psycopg2.connect(
-        host=settings.host, port=settings.port, user=settings.user,
-        password=settings.password, dbname=settings.database,
-    )
+    connection = (settings or PostgresSettings.from_environment()).connect()
     try:
         with connection.cursor() as cursor:
             names = ", ".join(_ident(column) for column in columns)

@@ -146,12 +146,7 @@ def test_postgres_incremental_runs_end_where_a_duckdb_full_refresh_ends(
 
 def drop_built_schemas(settings: PostgresSettings) -> None:
     """Drop what earlier builds in the tests' database left, so the next run starts empty."""
-    import psycopg2
-
-    connection = psycopg2.connect(
-        host=settings.host, port=settings.port, user=settings.user,
-        password=settings.password, dbname=settings.database,
-    )
+    connection = settings.connect()
     try:
         with connection, connection.cursor() as cursor:
             for schema in ("staging", "intermediate", "marts", "seeds"):
