@@ -155,8 +155,10 @@ scored as (
             when 1.4826 * spreads.baseline_root_mad > 0.5 then 1.4826 * spreads.baseline_root_mad
             else 0.5
         end as baseline_root_spread,
-        daily.root_events
+        daily.root_events,
+        {{ dbt.dateadd('day', 1, 'daily.check_date') }} <= received_through.latest_received_at as is_day_over
     from daily
+    cross join received_through
     left join baselines
         on daily.event_name = baselines.event_name
         and daily.check_date = baselines.check_date
@@ -174,17 +176,15 @@ judged as (
         baseline_days,
         baseline_median,
         baseline_root_mad,
-        {{ dbt.dateadd('day', 1, 'check_date') }} <= received_through.latest_received_at as is_day_over,
+        is_day_over,
         case
-            when baseline_days >= {{ min_baseline_days }}
-                and {{ dbt.dateadd('day', 1, 'check_date') }} <= received_through.latest_received_at
+            when baseline_days >= {{ min_baseline_days }} and is_day_over
                 then {{ stat_to_double('(root_events - baseline_root_median) / baseline_root_spread') }}
         end as volume_score,
         case
             when baseline_median > 0 then {{ stat_to_double('events') }} / baseline_median
         end as volume_ratio
     from scored
-    cross join received_through
 ),
 
 classified as (
@@ -202,14 +202,12 @@ classified as (
 verdicts as (
     select
         *,
-        case status
-            when 'error' then 'a drop at or below the error score -{{ error_score }}'
-            when 'warn' then 'a drop at or below the warning score -{{ warn_score }}'
-            when 'not_judged' then
-                case
-                    when not is_day_over then 'not judged: the day is not over (a partial count)'
-                    else 'not judged: fewer than {{ min_baseline_days }} days of history'
-                end
+        case
+            when status = 'error' then 'a drop at or below the error score -{{ error_score }}'
+            when status = 'warn' then 'a drop at or below the warning score -{{ warn_score }}'
+            when status = 'not_judged' and not is_day_over
+                then 'not judged: the day is not over (a partial count)'
+            when status = 'not_judged' then 'not judged: fewer than {{ min_baseline_days }} days of history'
             else 'within the thresholds'
         end as verdict
     from classified
