@@ -177,15 +177,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(BENCH_DIR / "engines.md"))
     args = parser.parse_args(argv)
     engines = tuple(dict.fromkeys(["duckdb", *args.engines]))  # DuckDB is the reference
+    server = [str(PROJECT_DIR / "scripts" / "postgres-server")]
+    server_env = dict(os.environ, ACTIVATION_WAREHOUSE_PG_DATABASE=PG_DATABASE)
     if "postgres" in engines:
-        subprocess.run(
-            [str(PROJECT_DIR / "scripts" / "postgres-server"), "start"],
-            env=dict(os.environ, ACTIVATION_WAREHOUSE_PG_DATABASE=PG_DATABASE), check=True,
-        )
+        subprocess.run([*server, "start"], env=server_env, check=True)
     results = []
-    for events in args.events:
-        print(f"Scale {'default' if events == DEFAULT_SCALE else f'~{events:,} events'}:", flush=True)
-        results.append(benchmark_scale(events, engines, args.runs, not args.no_compare))
+    try:
+        for events in args.events:
+            print(f"Scale {'default' if events == DEFAULT_SCALE else f'~{events:,} events'}:", flush=True)
+            results.append(benchmark_scale(events, engines, args.runs, not args.no_compare))
+    finally:
+        if "postgres" in engines:
+            subprocess.run([*server, "stop"], env=server_env, check=False)
     table = render(results, engines, args.runs, not args.no_compare)
     Path(args.out).write_text(table + "\n")
     print(table)
