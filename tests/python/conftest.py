@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from activation_warehouse.engines import compare_rows, mart_relations, read_duckdb_table
 from activation_warehouse.generate import DemoConfig, generate_demo
 from activation_warehouse.load import load_folder
 from activation_warehouse.paths import PROJECT_DIR
@@ -30,6 +31,8 @@ class ScratchWarehouse:
 
     path: Path
     target_dir: Path
+    #: A test that edits a definition (a seed) builds a copy of the project: see project_copy.
+    project_dir: Path = PROJECT_DIR
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -46,12 +49,12 @@ class ScratchWarehouse:
         """Run one dbt command in a subprocess (a DuckDB file lock ends with the process)."""
         command = [
             str(DBT), *args,
-            "--project-dir", str(PROJECT_DIR),
+            "--project-dir", str(self.project_dir),
             "--target-path", str(self.target_dir),
             "--log-path", str(self.target_dir / "logs"),
         ]
         result = subprocess.run(
-            command, cwd=PROJECT_DIR, env=self.env(**extra_env), capture_output=True, text=True
+            command, cwd=self.project_dir, env=self.env(**extra_env), capture_output=True, text=True
         )
         if check and result.returncode != 0:
             tail = "\n".join(result.stdout.splitlines()[-40:])
@@ -90,6 +93,30 @@ class ScratchWarehouse:
 
     def scalar(self, sql: str):
         return self.query(sql)[0][0]
+
+
+def project_copy(destination: Path) -> Path:
+    """A copy of the dbt project (models, macros, seeds, data tests, configuration) that a
+    test may edit, e.g. to give a seed a hostile row, without touching the repository."""
+    shutil.copytree(
+        PROJECT_DIR, destination,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", ".ci", "target", "logs", "bench", "scripts", "activation_warehouse",
+            "python", "*.duckdb*", "__pycache__", ".pytest_cache", "README.md",
+        ),
+    )
+    return destination
+
+
+def mart_differences(expected: ScratchWarehouse, actual: ScratchWarehouse) -> list[str]:
+    """Every mart of `expected`'s last build compared with the same table in `actual`, as
+    row sets (numbers to 1e-9); an empty list means all marts are equal."""
+    problems: list[str] = []
+    for schema, table in mart_relations(expected.target_dir / "manifest.json"):
+        columns, want = read_duckdb_table(expected.path, schema, table)
+        _, got = read_duckdb_table(actual.path, schema, table)
+        problems += [f"{schema}.{table}: {line}" for line in compare_rows(columns, want, got)]
+    return problems
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 -- broke. One row per problem: signup must be the first funnel step; exactly one funnel
 -- step has each of the roles signup, connection and activation; only funnel steps have
 -- roles; funnel steps apply to every size band; required counts are at least 1; there are
--- no more funnel steps than the engine walks (var max_funnel_steps); and every
+-- no more funnel steps than the engine walks (var max_funnel_steps); every size band a
+-- milestone names exists (a misspelt band would silently never apply); and every
 -- milestone_events row names a known milestone.
 
 with
@@ -13,6 +14,26 @@ milestones as (
 
 milestone_events as (
     select * from {{ ref('milestone_events') }}
+),
+
+company_size_bands as (
+    select * from {{ ref('company_size_bands') }}
+),
+
+-- Bands are counted on the data (by the one rule that applies them), never pasted into
+-- SQL: a milestone listing n bands must match n known ones.
+named_band_matches as (
+    select
+        milestones.milestone_key,
+        {{ dbt.length('milestones.applies_to_size_bands') }}
+        - {{ dbt.length(dbt.replace('milestones.applies_to_size_bands', "'|'", "''")) }}
+        + 1 as bands_named,
+        count(company_size_bands.company_size_band) as bands_known
+    from milestones
+    left join company_size_bands
+        on {{ milestone_applies('milestones.applies_to_size_bands', 'company_size_bands.company_size_band') }}
+    where milestones.applies_to_size_bands != 'all'
+    group by milestones.milestone_key, milestones.applies_to_size_bands
 ),
 
 funnel_steps as (
@@ -79,6 +100,14 @@ problems as (
         milestone_key
     from funnel_steps
     where step_position > {{ int_var('max_funnel_steps', min=2, max=20) }}
+
+    union all
+
+    select
+        'applies_to_size_bands names a size band not in company_size_bands' as problem,
+        milestone_key
+    from named_band_matches
+    where bands_known < bands_named
 
     union all
 
