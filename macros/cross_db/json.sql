@@ -55,16 +55,23 @@
     {{ return(adapter.dispatch('json_property_named_by', 'activation_warehouse')(json_object, key_expression)) }}
 {%- endmacro %}
 
+{#- A JSON pointer (RFC 6901: '~' is written '~0', '/' is '~1'), not a '$."key"' path: a
+    key holding a double quote broke the path and failed the build (a seed edit away). -#}
 {% macro duckdb__json_property_named_by(json_object, key_expression) -%}
-    json_extract_string({{ json_object }}, '$."' || {{ key_expression }} || '"')
+    json_extract_string(
+        {{ json_object }}, '/' || replace(replace({{ key_expression }}, '~', '~0'), '/', '~1')
+    )
 {%- endmacro %}
 
 {% macro postgres__json_property_named_by(json_object, key_expression) -%}
     (cast({{ json_object }} as jsonb) ->> {{ key_expression }})
 {%- endmacro %}
 
+{#- A map lookup, not a '$.key' path: a key holding '.', '[' or a quote would have been
+    read as path syntax. Spark renders any JSON value asked for as a string as its text;
+    try_element_at is null for an absent key even in ANSI mode. -#}
 {% macro spark__json_property_named_by(json_object, key_expression) -%}
-    get_json_object({{ json_object }}, concat('$.', {{ key_expression }}))
+    try_element_at(from_json({{ json_object }}, 'map<string, string>'), {{ key_expression }})
 {%- endmacro %}
 
 {#- Whether a JSON object has a key with a non-null value. -#}
