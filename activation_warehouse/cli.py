@@ -107,6 +107,23 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _forget_user(args: argparse.Namespace) -> int:
+    from activation_warehouse.forget import ForgetError, forget_user
+
+    target = Path(args.warehouse) if args.warehouse else warehouse_path()
+    try:
+        report = forget_user(target, user_id=args.user_id, email=args.email, progress=not args.quiet)
+    except ForgetError as error:
+        print(f"forget-user failed: {error}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    print(
+        "Also remove them from the raw files or source you load from (a new load would bring"
+        " them back), then rerun `publish` and `report` if you publish or share them."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, separate so tests and docs can inspect it."""
     parser = argparse.ArgumentParser(prog="python -m activation_warehouse")
@@ -156,6 +173,16 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
     publish.add_argument("--out-dir", default=None, help="publish folder (default: published/)")
     publish.set_defaults(handler=_publish)
+
+    forget = commands.add_parser(
+        "forget-user", help="delete one person's raw rows (by user id or email) and rebuild every model from raw"
+    )
+    who = forget.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user-id", default=None, help="the person's raw user id")
+    who.add_argument("--email", default=None, help="the person's email (looked up in raw.users)")
+    forget.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
+    forget.add_argument("--quiet", action="store_true", help="no dbt output")
+    forget.set_defaults(handler=_forget_user)
     return parser
 
 

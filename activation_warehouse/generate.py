@@ -384,7 +384,11 @@ def _props_for(rng: np.random.Generator, names: np.ndarray, paths: dict[str, flo
             optional = np.where(rng.random(n) < 0.7, freq, "").astype(_STR)
             out[rows] = _cat('{"report_id": "', _ids(rng, "rep_", n, 5), '"', optional, "}")
         elif name == "teammate_invited":
-            out[rows] = _cat('{"invite_id": "', _ids(rng, "inv_", n, 5), '"}')
+            # Real trackers carry the invitee's address: personal data that staging must stop
+            # (README, "Personal data"). Derived from the invite id, so no draw is added and
+            # every other generated value stays as it was.
+            invites = _ids(rng, "inv_", n, 5)
+            out[rows] = _cat('{"invite_id": "', invites, '", "invitee_email": "', invites, '@example.com"}')
         elif name == "signed_up":
             out[rows] = _cat('{"signup_method": "', _pick(rng, {"email": 3, "google": 2, "sso": 1}, n), '"}')
     return out

@@ -9,10 +9,10 @@ source_accounts as (
 
 final as (
     select
-        account_id,
-        account_name,
+        {{ pseudonymize_emails('account_id') }} as account_id,
+        {{ redact_emails('account_name') }} as account_name,
         employee_count,
-        industry,
+        {{ redact_emails('industry') }} as industry,
         case
             when lower(trim(signup_channel)) in ('self_serve', 'sales_assisted')
                 then lower(trim(signup_channel))

@@ -9,13 +9,13 @@ source_connections as (
 
 final as (
     select
-        connection_id,
-        account_id,
-        created_by_user_id,
-        lower(trim(source_type)) as source_type,
-        vendor,
+        {{ pseudonymize_emails('connection_id') }} as connection_id,
+        {{ pseudonymize_emails('account_id') }} as account_id,
+        {{ pseudonymize_emails('created_by_user_id') }} as created_by_user_id,
+        lower(trim({{ redact_emails('source_type') }})) as source_type,
+        {{ redact_emails('vendor') }} as vendor,
         connected_at,
-        status
+        {{ redact_emails('status') }} as status
     from source_connections
 )
 

@@ -8,10 +8,10 @@ source_exposures as (
 
 final as (
     select
-        exposure_id,
-        user_id,
-        trim(flag_key) as flag_key,
-        trim(variant) as variant,
+        {{ pseudonymize_emails('exposure_id') }} as exposure_id,
+        {{ pseudonymize_emails('user_id') }} as user_id,
+        trim({{ redact_emails('flag_key') }}) as flag_key,
+        trim({{ redact_emails('variant') }}) as variant,
         exposed_at
     from source_exposures
 )

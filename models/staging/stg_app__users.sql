@@ -1,6 +1,7 @@
 -- People from the application database. Their created_at is the moment of signup (the
 -- app database is the truth for it). The email is personal data and stops here: it is
--- not selected, so no model downstream can expose it.
+-- not selected, so no model downstream can expose it; an address in another column is
+-- replaced as in every staging model (macros/cleaning/personal_data.sql).
 
 with
 
@@ -10,9 +11,9 @@ source_users as (
 
 final as (
     select
-        user_id,
-        account_id,
-        role,
+        {{ pseudonymize_emails('user_id') }} as user_id,
+        {{ pseudonymize_emails('account_id') }} as account_id,
+        {{ redact_emails('role') }} as role,  -- noqa: RF04 (the contract's column name)
         created_at as signed_up_at,
         coalesce(is_internal, false) as is_internal
     from source_users

@@ -1,6 +1,8 @@
 -- Every raw event row, exactly once, with its fields cleaned but nothing decided yet:
 -- the raw text is kept beside each cleaned field so a quarantined row can be shown as
 -- received. Judging the rows (quarantine, duplicates) happens in int_events__classified.
+-- Email addresses stop here: an id holding one becomes a pseudonym, free text has each
+-- replaced (macros/cleaning/personal_data.sql), the "raw" text included.
 
 with
 
@@ -8,24 +10,37 @@ source_events as (
     select * from {{ source('raw', 'events') }}
 ),
 
+without_emails as (
+    select
+        {{ pseudonymize_emails('event_id') }} as raw_event_id,
+        {{ redact_emails('event_name') }} as raw_event_name,
+        {{ pseudonymize_emails('user_id') }} as raw_user_id,
+        {{ pseudonymize_emails('anonymous_id') }} as raw_anonymous_id,
+        {{ pseudonymize_emails('account_id') }} as raw_account_id,
+        {{ redact_emails('occurred_at') }} as raw_occurred_at,
+        {{ redact_emails('properties') }} as raw_properties,
+        received_at
+    from source_events
+),
+
 cleaned as (
     select
-        event_id as raw_event_id,
-        event_name as raw_event_name,
-        user_id as raw_user_id,
-        anonymous_id as raw_anonymous_id,
-        account_id as raw_account_id,
-        occurred_at as raw_occurred_at,
-        properties as raw_properties,
+        raw_event_id,
+        raw_event_name,
+        raw_user_id,
+        raw_anonymous_id,
+        raw_account_id,
+        raw_occurred_at,
+        raw_properties,
         received_at,
-        {{ blank_to_null('event_id') }} as event_id,
-        {{ normalize_event_name('event_name') }} as event_name,
-        {{ blank_to_null('user_id') }} as user_id,
-        {{ blank_to_null('anonymous_id') }} as anonymous_id,
-        {{ blank_to_null('account_id') }} as account_id,
-        {{ parse_iso8601_utc('occurred_at') }} as occurred_at,
-        {{ json_object_or_null('properties') }} as properties
-    from source_events
+        {{ blank_to_null('raw_event_id') }} as event_id,
+        {{ normalize_event_name('raw_event_name') }} as event_name,
+        {{ blank_to_null('raw_user_id') }} as user_id,
+        {{ blank_to_null('raw_anonymous_id') }} as anonymous_id,
+        {{ blank_to_null('raw_account_id') }} as account_id,
+        {{ parse_iso8601_utc('raw_occurred_at') }} as occurred_at,
+        {{ json_object_or_null('raw_properties') }} as properties
+    from without_emails
 ),
 
 final as (

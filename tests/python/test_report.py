@@ -454,3 +454,12 @@ def test_a_reader_never_blocks_nor_sees_a_mix_during_rebuild_and_publish(
     # Once closed and reopened, both readers see the new marts.
     for mode in records:
         assert [value for kind, value in records[mode] if kind == "final"] == [new]
+
+
+def test_report_carries_no_personal_data(demo: ScratchWarehouse, report: tuple[Path, str]) -> None:
+    """The demo's raw events hold invitees' addresses; none reaches the page (nor its data)."""
+    from test_personal_data import SCAN_PATTERN
+
+    assert demo.scalar("select count(*) from raw.events where properties like '%@%'") > 0
+    _, page = report
+    assert re.findall(SCAN_PATTERN, page, flags=re.IGNORECASE) == []
