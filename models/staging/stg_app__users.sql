@@ -13,7 +13,8 @@ final as (
     select
         {{ pseudonymize_emails('user_id') }} as user_id,
         {{ pseudonymize_emails('account_id') }} as account_id,
-        {{ redact_emails('role') }} as role,  -- noqa: RF04 (the contract's column name)
+        -- The contract's column name, though a keyword.
+        {{ redact_emails('role') }} as role,  -- noqa: RF04
         created_at as signed_up_at,
         coalesce(is_internal, false) as is_internal
     from source_users
