@@ -6,6 +6,9 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# pytest workers for `make test`: one per core of this 2-core machine (a whole test file
+# runs on one worker, so the session fixtures a file shares are built once there).
+TEST_WORKERS ?= 2
 DEMO_DIR ?= data/demo
 
 export ACTIVATION_WAREHOUSE_PATH ?= $(CURDIR)/warehouse.duckdb
@@ -59,7 +62,7 @@ report: install
 ## test: every test of the project: SQL style, then pytest (which runs the dbt builds,
 ## their unit and data tests, and the Great Expectations suites on demo data).
 test: install lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/sqlfluff lint models tests
