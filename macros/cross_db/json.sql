@@ -2,15 +2,35 @@
     JSON: every model reads properties through these guarded macros. -#}
 
 {#- The text itself when it is a JSON object, else null (invalid JSON, `null`, arrays,
-    scalars). Nested CASE, not AND, so the type check never sees invalid JSON. -#}
+    scalars). Nested CASE, not AND, so the type check never sees invalid JSON. Invalid
+    JSON is what RFC 8259 refuses, whichever extensions an engine's parser allows. -#}
 {% macro json_object_or_null(text) -%}
     {{ return(adapter.dispatch('json_object_or_null', 'activation_warehouse')(text)) }}
 {%- endmacro %}
 
+{#- DuckDB's json_valid is lenient: it takes NaN and Infinity (any case, `nan`, `-inf`)
+    as numbers and trailing commas (`{"a": 1,}`, `[1,]`). Outside string literals valid
+    JSON has no `nan` or `inf` (its only words are true, false and null) and no comma
+    before a closing bracket, so those are looked for with the strings blanked out; the
+    blanking (a regexp_replace, ten times the cost of the check) runs only on the rare
+    objects where the whole text has one of them. -#}
 {% macro duckdb__json_object_or_null(text) -%}
     case when json_valid({{ text }}) then
-        case when json_type({{ text }}) = 'OBJECT' then {{ text }} end
+        case when json_type({{ text }}) = 'OBJECT' then
+            case
+                when not regexp_matches({{ text }}, {{ _duckdb_json_extensions() }}) then {{ text }}
+                when not regexp_matches(
+                    regexp_replace({{ text }}, '"([^"\\]|\\.)*"', '""', 'g'), {{ _duckdb_json_extensions() }}
+                ) then {{ text }}
+            end
+        end
     end
+{%- endmacro %}
+
+{#- What DuckDB's parser accepts beyond JSON, as a regex literal (the macro's text is not
+    a Jinja string, so its backslashes reach the regex as written). -#}
+{% macro _duckdb_json_extensions() -%}
+    '[nN][aA][nN]|[iI][nN][fF]|,[ \t\n\r]*[\]}]'
 {%- endmacro %}
 
 {#- PostgreSQL 15 has no `is json` and its cast raises: a function that catches the error
@@ -19,13 +39,16 @@
     case when {{ target.schema }}.json_object_or_null({{ text }}) is not null then {{ text }} end
 {%- endmacro %}
 
-{#- Spark's JSON readers are lenient where DuckDB's json_valid is strict: json_object_keys
-    takes single-quoted strings and ignores text after the object. from_json with
-    allowSingleQuotes off is null for invalid JSON and anything but an object, and the
-    text must end with the object's brace (trailing whitespace allowed). -#}
+{#- Spark's JSON readers are lenient: json_object_keys takes single-quoted strings and
+    ignores text after the object, and from_json takes NaN and Infinity by default.
+    from_json with allowSingleQuotes and allowNonNumericNumbers off is null for invalid
+    JSON and anything but an object, and the text must end with the object's brace
+    (trailing whitespace allowed). -#}
 {% macro spark__json_object_or_null(text) -%}
     case
-        when from_json({{ text }}, 'map<string,string>', map('allowSingleQuotes', 'false')) is not null
+        when from_json(
+            {{ text }}, 'map<string,string>', map('allowSingleQuotes', 'false', 'allowNonNumericNumbers', 'false')
+        ) is not null
             and {{ regex_full_match(text, '[\\s\\S]*\\}\\s*') }}
             then {{ text }}
     end
