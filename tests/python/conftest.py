@@ -53,16 +53,20 @@ class ScratchWarehouse:
         env.update(extra)
         return env
 
-    def dbt(self, *args: str, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess[str]:
-        """Run one dbt command in a subprocess (a DuckDB file lock ends with the process)."""
-        command = [
+    def dbt_command(self, *args: str) -> list[str]:
+        """The command line `dbt()` runs, for a caller that needs the process itself (to kill it)."""
+        return [
             str(DBT), *args,
             "--project-dir", str(self.project_dir),
             "--target-path", str(self.target_dir),
             "--log-path", str(self.target_dir / "logs"),
         ]
+
+    def dbt(self, *args: str, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        """Run one dbt command in a subprocess (a DuckDB file lock ends with the process)."""
         result = subprocess.run(
-            command, cwd=self.project_dir, env=self.env(**extra_env), capture_output=True, text=True
+            self.dbt_command(*args), cwd=self.project_dir, env=self.env(**extra_env),
+            capture_output=True, text=True,
         )
         if check and result.returncode != 0:
             tail = "\n".join(result.stdout.splitlines()[-40:])
