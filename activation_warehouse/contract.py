@@ -27,6 +27,10 @@ class RawTable:
 
     name: str
     columns: tuple[Column, ...]
+    #: A required table must hold rows for the build to mean anything. An optional one may
+    #: be empty or absent: a product with no feature flags yet has no exposures, and one
+    #: that has just launched may have no data-source connections.
+    required: bool = True
 
     @property
     def column_names(self) -> list[str]:
@@ -84,6 +88,7 @@ RAW_TABLES: dict[str, RawTable] = {
                 Column("connected_at", "timestamp"),
                 Column("status", "varchar"),
             ),
+            required=False,
         ),
         RawTable(
             "flag_exposures",
@@ -94,6 +99,7 @@ RAW_TABLES: dict[str, RawTable] = {
                 Column("variant", "varchar"),
                 Column("exposed_at", "timestamp"),
             ),
+            required=False,
         ),
     )
 }

@@ -95,15 +95,17 @@ def load_folder(
     return LoadReport(rows=rows, seconds=time.perf_counter() - started)
 
 
-def find_files(folder: Path) -> dict[str, Path]:
+def find_files(folder: Path) -> dict[str, Path | None]:
     """The one file of each raw table in `folder`, before any of them is read.
 
     Failing here is cheap and tells the user about the folder as a whole; two files for one
     table are refused rather than guessed between, since either guess could load stale data.
+    An optional table (contract.py: exposures, connections) may have no file: it maps to
+    None and is loaded empty, so a product with no experiments yet needs no dummy file.
     """
     if not folder.is_dir():
         raise LoadError(f"no folder {folder}")
-    files: dict[str, Path] = {}
+    files: dict[str, Path | None] = {}
     for table in RAW_TABLES:
         found = [
             folder / f"{table}{ending}"
@@ -111,6 +113,9 @@ def find_files(folder: Path) -> dict[str, Path]:
             if (folder / f"{table}{ending}").is_file()
         ]
         names = [f"{table}{ending}" for ending in FILE_FORMATS]
+        if not found and not RAW_TABLES[table].required:
+            files[table] = None
+            continue
         if not found:
             raise LoadError(f"{table}: no file {_or_list(names)} in {folder}")
         if len(found) > 1:
@@ -139,7 +144,7 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 def _load(
     connection: duckdb.DuckDBPyConnection,
-    files: dict[str, Path],
+    files: dict[str, Path | None],
     schema: str,
     progress: bool,
 ) -> dict[str, int]:
@@ -149,6 +154,11 @@ def _load(
     rows: dict[str, int] = {}
     try:
         for name, path in files.items():
+            if path is None:
+                rows[name] = _build_empty_scratch_table(connection, RAW_TABLES[name], schema)
+                if progress:
+                    print(f"{schema}.{name}: no file, loaded empty (an optional table)", file=sys.stderr)
+                continue
             rows[name] = _build_scratch_table(connection, RAW_TABLES[name], path, schema)
             if progress:
                 print(f"{schema}.{name}: {rows[name]:,} rows from {path.name}", file=sys.stderr)
@@ -167,6 +177,14 @@ def _schema_exists(connection: duckdb.DuckDBPyConnection, schema: str) -> bool:
         [schema],
     ).fetchone()
     return bool(found and found[0])
+
+
+def _build_empty_scratch_table(connection: duckdb.DuckDBPyConnection, table: RawTable, schema: str) -> int:
+    """The typed scratch table of an optional raw table that has no file: no rows, the
+    contract's columns, so the models and the schema check read it like any other."""
+    columns = ", ".join(f"{_ident(column.name)} {column.sql_type}" for column in table.columns)
+    connection.execute(f"create or replace table {_scratch(schema, table.name)} ({columns})")
+    return 0
 
 
 def _build_scratch_table(

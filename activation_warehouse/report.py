@@ -785,6 +785,16 @@ def _missing(name: str) -> str:
     return f"<p class='missing'>Not in this warehouse: <code>{_esc(name)}</code> (not built yet).</p>"
 
 
+def _no_experiments(data: ReportData) -> str:
+    """Why the experiment section is empty: a built but empty mart means no exposures were
+    loaded (raw.flag_exposures is optional), which is not the same as a missing mart."""
+    if data.get("marts.experiment_results") is None:
+        return _missing("marts.experiment_results")
+    return ("<p class='missing'>No experiments to read out: <code>raw.flag_exposures</code> holds no "
+            "feature-flag exposures, so <code>marts.experiment_results</code> is empty. It fills on the "
+            "first build after exposures are loaded.</p>")
+
+
 def section_funnel_table(data: ReportData) -> str:
     funnel = data.get("marts.activation_funnel")
     if funnel is None or not len(funnel):
@@ -1179,7 +1189,7 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
                      "Mature users first exposed after signup, within the window and before first value; each variant against control "
                      "with a two-sided two-proportion z-test.",
                      (_chart_div("experiments") + "<ul class='sentences'>" + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>")
-                     if experiments_spec else _missing("marts.experiment_results")))
+                     if experiments_spec else _no_experiments(data)))
 
     sections.append(("opportunity", "Opportunity: what a lift in post-connection activation is worth",
                      "Mature in-scope accounts per size band, for each relative lift in activated accounts.", section_opportunity(data)))

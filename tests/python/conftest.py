@@ -42,7 +42,9 @@ class ScratchWarehouse:
     #: A test that edits a definition (a seed) builds a copy of the project: see project_copy.
     project_dir: Path = PROJECT_DIR
 
-    def env(self, **extra: str) -> dict[str, str]:
+    def env(self, **extra: str | None) -> dict[str, str]:
+        """The environment of a dbt run on this warehouse; an `extra` value of None unsets
+        that variable, so a test can see what the profile's own default does."""
         env = dict(os.environ)
         env.update(
             ACTIVATION_WAREHOUSE_PATH=str(self.path),
@@ -50,7 +52,11 @@ class ScratchWarehouse:
             DBT_PROFILES_DIR=str(PROJECT_DIR),
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
-        env.update(extra)
+        for name, value in extra.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         return env
 
     def dbt_command(self, *args: str) -> list[str]:
@@ -62,10 +68,13 @@ class ScratchWarehouse:
             "--log-path", str(self.target_dir / "logs"),
         ]
 
-    def dbt(self, *args: str, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess[str]:
-        """Run one dbt command in a subprocess (a DuckDB file lock ends with the process)."""
+    def dbt(
+        self, *args: str, check: bool = True, cwd: Path | None = None, **extra_env: str | None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run one dbt command in a subprocess (a DuckDB file lock ends with the process),
+        from the project folder unless `cwd` names another working folder."""
         result = subprocess.run(
-            self.dbt_command(*args), cwd=self.project_dir, env=self.env(**extra_env),
+            self.dbt_command(*args), cwd=cwd or self.project_dir, env=self.env(**extra_env),
             capture_output=True, text=True,
         )
         if check and result.returncode != 0:

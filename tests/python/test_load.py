@@ -285,6 +285,25 @@ def test_no_progress_when_asked(
     assert capsys.readouterr().err == ""
 
 
+def test_optional_tables_without_a_file_load_empty_with_the_contract_columns(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    """A product with no experiments (and none of its connections yet) hands no file for
+    those tables: they load empty, typed as the contract says, and the old rows go."""
+    load_folder(write_folder(tmp_path / "before", sample_rows()), warehouse, progress=False)
+    tables = sample_rows()
+    del tables["flag_exposures"], tables["data_source_connections"]
+    report = load_folder(write_folder(tmp_path / "in", tables), warehouse, progress=False)
+
+    assert report.rows["flag_exposures"] == 0 and report.rows["data_source_connections"] == 0
+    assert query(warehouse, "select count(*) from raw.flag_exposures") == [(0,)]
+    assert query(warehouse, "select count(*) from raw.data_source_connections") == [(0,)]
+    assert column_types(warehouse, "flag_exposures") == {
+        column.name: column.sql_type.upper() for column in RAW_TABLES["flag_exposures"].columns
+    }
+    assert query(warehouse, "select count(*) from raw.users") == [(2,)]
+
+
 # --- errors -------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ build under a deliberately small limit spills to disk instead of failing or bein
 
 The profile reads ACTIVATION_WAREHOUSE_MEMORY_LIMIT (default 50% of the machine's RAM, the
 share DuckDB advises against the OOM killer) and ACTIVATION_WAREHOUSE_TEMP_DIR (default
-target/duckdb_tmp), both set once when the database opens (profiles.yml says why). The
+beside the warehouse file: `<file>.tmp`), both set once when the database opens (profiles.yml says why). The
 smallest limit that completed the default demo when measured is in the README,
 "Settings"; the test runs at a limit with headroom above it, so it proves spilling works
 without flaking on the margin.
@@ -40,11 +40,43 @@ def test_the_profile_takes_memory_and_spill_settings_from_the_environment(
     assert str(spill) in result.stdout
 
 
+def test_a_query_that_spills_works_from_any_working_folder_by_default(
+    scratch_warehouse: ScratchWarehouse, tmp_path: Path
+) -> None:
+    """A sort of three million rows under a 64MB limit must spill. Run from a working folder
+    with no `target/`, another target path and no spill folder named, as a user elsewhere
+    would: the profile's default spill folder (beside the warehouse file) must be creatable
+    there. The old default, a relative `target/duckdb_tmp`, failed here exactly when the
+    data outgrew memory ("Failed to create directory")."""
+    elsewhere = tmp_path / "another_working_folder"
+    elsewhere.mkdir()
+    result = scratch_warehouse.dbt(
+        "show", "--inline",
+        "select max(position) as rows_sorted from ("
+        " select row_number() over (order by md5(cast(i as varchar))) as position from range(3000000) as r(i))",
+        "--output", "json",
+        cwd=elsewhere, check=False,
+        ACTIVATION_WAREHOUSE_MEMORY_LIMIT="64MB", ACTIVATION_WAREHOUSE_TEMP_DIR=None,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert '"rows_sorted": 3000000' in result.stdout
+    assert not (elsewhere / "target").exists()
+
+
 def test_a_build_under_a_small_memory_limit_completes_with_the_same_marts(
     default_demo: tuple[ScratchWarehouse, Path], tmp_path: Path
 ) -> None:
+    """Run as a user elsewhere would: from another working folder, with another target
+    path and no spill folder named, so the profile's default spill folder must work there
+    (a relative `target/duckdb_tmp` failed at the first spill when no `target/` existed)."""
     roomy, raw = default_demo
-    tight = ScratchWarehouse(path=tmp_path / "warehouse.duckdb", target_dir=tmp_path / "target")
+    elsewhere = tmp_path / "another_working_folder"
+    elsewhere.mkdir()
+    tight = ScratchWarehouse(path=tmp_path / "data" / "warehouse.duckdb", target_dir=tmp_path / "build_output")
     load_folder(raw, tight.path, progress=False)
-    tight.dbt("build", ACTIVATION_WAREHOUSE_MEMORY_LIMIT=SMALL_LIMIT)
+    tight.dbt(
+        "build", cwd=elsewhere,
+        ACTIVATION_WAREHOUSE_MEMORY_LIMIT=SMALL_LIMIT, ACTIVATION_WAREHOUSE_TEMP_DIR=None,
+    )
+    assert not (elsewhere / "target").exists()
     assert mart_differences(roomy, tight) == []

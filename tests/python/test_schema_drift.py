@@ -156,3 +156,12 @@ def test_the_sources_and_the_loader_read_one_contract() -> None:
         for name, table in RAW_TABLES.items()
     }
     assert declared == expected
+    # Which tables may be empty or absent: the loader's contract and the sources' meta
+    # (read by dq_source_freshness) must agree too.
+    declared_required = {
+        table["name"]: table.get("config", {}).get("meta", {}).get("required", True) for table in raw["tables"]
+    }
+    assert declared_required == {name: table.required for name, table in RAW_TABLES.items()}
+    assert declared_required == {
+        "events": True, "accounts": True, "users": True, "data_source_connections": False, "flag_exposures": False,
+    }

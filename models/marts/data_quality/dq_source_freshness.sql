@@ -6,7 +6,9 @@
 -- data, never the wall clock, so a rebuild of the same data gives the same answer;
 -- staleness against the wall clock is `dbt source freshness` (_sources.yml). The events
 -- stream is held to hours, the application tables to days: a new signup or connection
--- need not come every day (the same split as _sources.yml). One row per table;
+-- need not come every day (the same split as _sources.yml). An optional table (meta
+-- required: false in _sources.yml) that is empty is shown, not judged: a product that runs
+-- no experiments has no exposures, and that must not fail every build. One row per table;
 -- check_date is the day of its latest row (see _data_quality__docs.md,
 -- dq_source_freshness).
 
@@ -41,6 +43,7 @@ exposures as (
 latest_rows as (
     select
         'raw.events' as table_name,
+        {{ raw_table_is_required('events') }} as is_required,
         'received_at' as time_column,
         count(*) as table_rows,
         max(received_at) as latest_at
@@ -50,6 +53,7 @@ latest_rows as (
 
     select
         'raw.users' as table_name,
+        {{ raw_table_is_required('users') }} as is_required,
         'created_at' as time_column,
         count(*) as table_rows,
         max(signed_up_at) as latest_at
@@ -59,6 +63,7 @@ latest_rows as (
 
     select
         'raw.accounts' as table_name,
+        {{ raw_table_is_required('accounts') }} as is_required,
         'created_at' as time_column,
         count(*) as table_rows,
         max(created_at) as latest_at
@@ -68,6 +73,7 @@ latest_rows as (
 
     select
         'raw.data_source_connections' as table_name,
+        {{ raw_table_is_required('data_source_connections') }} as is_required,
         'connected_at' as time_column,
         count(*) as table_rows,
         max(connected_at) as latest_at
@@ -77,6 +83,7 @@ latest_rows as (
 
     select
         'raw.flag_exposures' as table_name,
+        {{ raw_table_is_required('flag_exposures') }} as is_required,
         'exposed_at' as time_column,
         count(*) as table_rows,
         max(exposed_at) as latest_at
@@ -91,6 +98,7 @@ reference as (
 measured as (
     select
         latest_rows.table_name,
+        latest_rows.is_required,
         latest_rows.time_column,
         latest_rows.table_rows,
         latest_rows.latest_at,
@@ -112,6 +120,7 @@ judged as (
     select
         *,
         case
+            when latest_at is null and not is_required then 'not_judged'
             when latest_at is null then 'error'
             when hours_behind > error_after_hours then 'error'
             when hours_behind > warn_after_hours then 'warn'
@@ -124,6 +133,7 @@ verdicts as (
     select
         *,
         case
+            when latest_at is null and not is_required then 'the table is empty, which an optional table may be'
             when latest_at is null then 'the table is empty'
             when status = 'error' then {{ dbt.concat([
                 "'more than the error threshold of '", "cast(error_after_hours as " ~ text ~ ")", "' hours'"
