@@ -675,3 +675,24 @@ def test_opportunity_is_zero_when_every_mature_in_scope_account_is_activated(bui
         (lift, band) for lift in (0.1, 0.25, 0.5) for band in ("50-99", "100-199", "200-500")
     )
     assert all(extra == 0 and revenue == 0 for _, _, extra, revenue in rows)
+
+
+def test_cohort_segments_cross_weeks_with_segments(built: ScratchWarehouse) -> None:
+    """activation_cohort_segments, by hand from the docstring: week 2026-04-06 holds the 15
+    mature users of that week (u16 never connects: 14 connected, 9 activated, 5 dropped:
+    u02 u03 u04 u09 u14); week 04-13 holds u20 alone, dropped, in a week whose last
+    possible signup is not mature yet; week 04-20 holds u17 u18 u19, none mature."""
+    rows = {
+        (str(week), kind, value): rest
+        for week, kind, value, *rest in built.query(
+            "select signup_cohort_week, segment_type, segment_value, cohort_maturity, users, mature_users,"
+            " users_in_progress, connected_users, activated_users, dropped_users, post_connection_drop_rate"
+            " from marts.activation_cohort_segments"
+        )
+    }
+    assert rows[("2026-04-06", "overall", "overall")] == ["mature", 15, 15, 0, 14, 9, 5, 5 / 14]
+    assert rows[("2026-04-13", "overall", "overall")] == ["partly_mature", 1, 1, 0, 1, 0, 1, 1.0]
+    assert rows[("2026-04-20", "overall", "overall")] == ["immature", 3, 0, 3, 0, 0, 0, None]
+    # crm in the first week: u01 u04 u06 u13 u14 u15 connected; u04 and u14 dropped.
+    assert rows[("2026-04-06", "data_source_type", "crm")] == ["mature", 6, 6, 0, 6, 4, 2, 2 / 6]
+    assert rows[("2026-04-20", "data_source_type", "crm")] == ["immature", 2, 0, 2, 0, 0, 0, None]

@@ -1,0 +1,144 @@
+-- The post-connection drop by signup week crossed with each segment, one row per signup
+-- week, segment type and segment value: "drop by source for the last four weeks" is one
+-- filter on this table. Counts are over the week's users of the segment; the drop rate
+-- and its Wilson 95% interval are over the mature connected ones, as in the decision
+-- (dropped / connected). A week whose users are not all mature yet is marked by
+-- cohort_maturity instead of showing silent zeros: its rates cover only the users whose
+-- window has closed, and an immature week has no rate at all.
+
+with
+
+users as (
+    select * from {{ ref('fct_user_activation') }}
+),
+
+as_of as (
+    select as_of from {{ ref('int_as_of') }}
+),
+
+-- One row per user and segment type, as activation_funnel cuts them (its cohort-week
+-- segment is this table's other axis).
+user_segments as (
+    select
+        user_id,
+        signup_cohort_week,
+        is_mature,
+        is_connected,
+        is_activated,
+        dropped_after_connection,
+        'overall' as segment_type,
+        'overall' as segment_value
+    from users
+
+    union all
+
+    select
+        user_id,
+        signup_cohort_week,
+        is_mature,
+        is_connected,
+        is_activated,
+        dropped_after_connection,
+        'scope' as segment_type,
+        case when is_in_scope then 'in_scope' else 'out_of_scope' end as segment_value
+    from users
+
+    union all
+
+    select
+        user_id,
+        signup_cohort_week,
+        is_mature,
+        is_connected,
+        is_activated,
+        dropped_after_connection,
+        'company_size_band' as segment_type,
+        company_size_band as segment_value
+    from users
+
+    union all
+
+    select
+        user_id,
+        signup_cohort_week,
+        is_mature,
+        is_connected,
+        is_activated,
+        dropped_after_connection,
+        'signup_channel' as segment_type,
+        signup_channel as segment_value
+    from users
+
+    union all
+
+    select
+        user_id,
+        signup_cohort_week,
+        is_mature,
+        is_connected,
+        is_activated,
+        dropped_after_connection,
+        'data_source_type' as segment_type,
+        data_source_type as segment_value
+    from users
+),
+
+counted as (
+    select
+        signup_cohort_week,
+        segment_type,
+        segment_value,
+        count(*) as users,  -- noqa: RF04
+        count(case when is_mature then 1 end) as mature_users,
+        count(case when is_mature and is_connected then 1 end) as connected_users,
+        count(case when is_mature and is_connected and is_activated then 1 end) as activated_users,
+        count(case when dropped_after_connection then 1 end) as dropped_users
+    from user_segments
+    group by
+        signup_cohort_week,
+        segment_type,
+        segment_value
+),
+
+-- A week is mature once the window of its last possible signup (the next Monday, an
+-- exclusive bound) has closed; partly mature while some of its users are.
+weeks as (
+    select
+        counted.signup_cohort_week,
+        counted.segment_type,
+        counted.segment_value,
+        counted.users,
+        counted.mature_users,
+        counted.connected_users,
+        counted.activated_users,
+        counted.dropped_users,
+        case
+            when {{ is_window_closed(dbt.dateadd('day', 7, 'counted.signup_cohort_week'), 'as_of.as_of') }}
+                then 'mature'
+            when counted.mature_users > 0 then 'partly_mature'
+            else 'immature'
+        end as cohort_maturity
+    from counted
+    cross join as_of
+),
+
+final as (
+    select
+        signup_cohort_week,
+        segment_type,
+        segment_value,
+        cohort_maturity,
+        users,  -- noqa: RF04
+        mature_users,
+        users - mature_users as users_in_progress,
+        connected_users,
+        activated_users,
+        dropped_users,
+        {{ stat_to_double('dropped_users') }}
+        / nullif({{ stat_to_double('connected_users') }}, 0) as post_connection_drop_rate,
+        {{ wilson_interval_low('dropped_users', 'connected_users') }} as drop_rate_ci_low,
+        {{ wilson_interval_high('dropped_users', 'connected_users') }} as drop_rate_ci_high
+    from weeks
+)
+
+select * from final
