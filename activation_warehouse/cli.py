@@ -80,11 +80,19 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    import yaml
+
     from activation_warehouse.report import DEFAULT_REPORT_PATH, ReportError, write_report
 
     target = Path(args.warehouse) if args.warehouse else warehouse_path()
     try:
-        result = write_report(target, Path(args.out) if args.out else DEFAULT_REPORT_PATH)
+        try:
+            build_vars = yaml.safe_load(args.vars) if args.vars else {}
+        except yaml.YAMLError as error:
+            raise ReportError(f"--vars is not YAML: {error}") from error
+        if not isinstance(build_vars, dict):
+            raise ReportError(f"--vars must be a YAML mapping, as dbt's: {args.vars!r}")
+        result = write_report(target, Path(args.out) if args.out else DEFAULT_REPORT_PATH, build_vars)
     except ReportError as error:
         print(f"report failed: {error}", file=sys.stderr)
         return 1
@@ -165,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb; the published copy works too)")
     report.add_argument("--out", default=None, help="HTML file to write (default: reports/activation_report.html)")
+    report.add_argument("--vars", default=None,
+                        help="the --vars the build ran with, as dbt takes them (a YAML mapping); the page's window labels follow them")
     report.set_defaults(handler=_report)
 
     publish = commands.add_parser(

@@ -1,6 +1,7 @@
 """The activation report: one self-contained HTML file read from the built warehouse.
 
-``python -m activation_warehouse report [--warehouse W] [--out reports/activation_report.html]``
+``python -m activation_warehouse report [--warehouse W] [--out reports/activation_report.html]
+[--vars '{post_connection_minutes: 60}']``
 
 The page opens from disk with no server and no internet: the charts are Vega-Lite specs
 made with altair, and the Vega / Vega-Lite / vega-embed JavaScript (from
@@ -33,6 +34,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from activation_warehouse.marts import latest_relation
 from activation_warehouse.paths import PROJECT_DIR
 
 DEFAULT_REPORT_PATH = PROJECT_DIR / "reports" / "activation_report.html"
@@ -48,12 +50,17 @@ ZONE_COLOURS = {"defer": "#12b76a", "investigate": "#f79009", "invest": "#f04438
 BLUE, BLUE_LIGHT, GREY, GREY_LIGHT, INK = "#3e63dd", "#b6c6f5", "#98a2b3", "#e4e7ec", "#101828"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
+#: The latest versions of the versioned marts (activation_warehouse/marts.py).
+USERS = f"marts.{latest_relation('fct_user_activation')}"
+DRIVERS = f"marts.{latest_relation('activation_drivers')}"
+
 #: Human titles of the drivers (activation_drivers.driver); unknown drivers show their key.
+#: `{post_connection}` is filled with the post-connection window in force (setting_label).
 DRIVER_TITLES = {
     "data_ready": "Time until the data was ready",
     "sync_error": "First sync error",
-    "empty_state_30m": "Saw an empty state (first 30 min)",
-    "template_gallery_30m": "Viewed the template gallery (first 30 min)",
+    "empty_state_post_connection": "Saw an empty state (first {post_connection})",
+    "template_gallery_post_connection": "Viewed the template gallery (first {post_connection})",
     "connecting_session_minutes": "Length of the connecting session",
 }
 SEGMENT_TITLES = {
@@ -121,13 +128,13 @@ class ReportData:
 _QUERIES: dict[str, str] = {
     "marts.activation_decision": "select * from marts.activation_decision",
     "marts.activation_funnel": "select * from marts.activation_funnel order by segment_type, segment_value, step_order",
-    "marts.activation_drivers": "select * from marts.activation_drivers order by driver_rank, driver, bucket_order",
+    DRIVERS: f"select * from {DRIVERS} order by driver_rank, driver, bucket_order",
     "marts.experiment_results": "select * from marts.experiment_results order by flag_key, is_control desc, variant",
     "marts.activation_opportunity": "select * from marts.activation_opportunity order by relative_lift, company_size_band",
-    "marts.fct_user_activation": (
-        "select minutes_to_first_value, is_in_scope, is_mature,"
-        " epoch(window_ends_at - signed_up_at) / 86400.0 as window_days"
-        " from marts.fct_user_activation"
+    USERS: (
+        "select minutes_to_first_value, is_in_scope, is_mature, dropped_after_connection,"
+        " returned_within_return_window, epoch(window_ends_at - signed_up_at) / 86400.0 as window_days"
+        f" from {USERS}"
     ),
     "seeds.milestones": "select * from seeds.milestones order by milestone_order",
     "seeds.milestone_events": "select * from seeds.milestone_events order by milestone_key, event_name",
@@ -154,8 +161,12 @@ def _project_vars() -> dict[str, Any]:
     return dict(project.get("vars") or {})
 
 
-def read_report_data(warehouse: Path) -> ReportData:
-    """Read what the page needs; the connection is read-only and closed on return."""
+def read_report_data(warehouse: Path, build_vars: dict[str, Any] | None = None) -> ReportData:
+    """Read what the page needs; the connection is read-only and closed on return.
+
+    `build_vars` are the vars the build ran with (`dbt build --vars`), which the warehouse
+    does not record everywhere yet: they replace dbt_project.yml's defaults (a value a
+    mart records still wins, being what the build used)."""
     warehouse = Path(warehouse)
     if not warehouse.is_file():
         raise ReportError(f"no warehouse at {warehouse}: run `make build` first")
@@ -189,7 +200,7 @@ def read_report_data(warehouse: Path) -> ReportData:
                 data.counts[name] = int(connection.execute(f"select count(*) from {name}").fetchall()[0][0])
     finally:
         connection.close()
-    data.vars = _vars_in_force(data)
+    data.vars = _vars_in_force(data, build_vars or {})
     return data
 
 
@@ -232,13 +243,15 @@ def _dq_issues(connection: duckdb.DuckDBPyConnection, existing: set[str]) -> pd.
     ).df()
 
 
-def _vars_in_force(data: ReportData) -> dict[str, tuple[Any, str]]:
+def _vars_in_force(data: ReportData, build_vars: dict[str, Any]) -> dict[str, tuple[Any, str]]:
     """Each var's value and where it comes from: a mart that records it at build time, else
-    dbt_project.yml (a --vars override at build time is recorded only where a mart keeps it)."""
+    the build's --vars as the report was told them, else dbt_project.yml (a --vars override
+    at build time is recorded only where a mart keeps it)."""
     project = _project_vars()
     found: dict[str, tuple[Any, str]] = {
         name: (project[name], "dbt_project.yml") for name in VARS_SHOWN if name in project
     }
+    found.update({name: (value, "--vars") for name, value in build_vars.items() if name in VARS_SHOWN})
     decision = data.get("marts.activation_decision")
     if decision is not None and len(decision):
         row = decision.iloc[0]
@@ -251,12 +264,12 @@ def _vars_in_force(data: ReportData) -> dict[str, tuple[Any, str]]:
                 f"{pd.Timestamp(row['as_of']):%Y-%m-%d %H:%M:%S} UTC",
                 "marts.activation_decision" + ("" if set_explicitly else " (latest clean event)"),
             )
-    users = data.get("marts.fct_user_activation")
+    users = data.get(USERS)
     if users is not None and len(users) and users["window_days"].notna().any():
         days = users["window_days"].dropna().round(6).mode()
         if len(days):
             value = float(days.iloc[0])
-            found["activation_window_days"] = (int(value) if value.is_integer() else value, "marts.fct_user_activation")
+            found["activation_window_days"] = (int(value) if value.is_integer() else value, USERS)
     opportunity = data.get("marts.activation_opportunity")
     if opportunity is not None and len(opportunity) and "activated_to_paid_rate" in opportunity.columns:
         found["activated_to_paid_rate"] = (float(opportunity["activated_to_paid_rate"].iloc[0]), "marts.activation_opportunity")
@@ -266,6 +279,27 @@ def _vars_in_force(data: ReportData) -> dict[str, tuple[Any, str]]:
         if len(controls) == 1:
             found["control_variant"] = (controls[0], "marts.experiment_results")
     return found
+
+
+#: The settings whose value the page writes in words, and the unit of each.
+SETTING_UNITS = {"post_connection_minutes": "minute", "return_window_days": "day"}
+
+
+def setting_label(data: ReportData, name: str) -> str:
+    """A setting in force in words, e.g. "30 minutes" or "3 days", for every label that names
+    a window. Labels must follow the settings, never state their defaults; this is the one
+    place that reads them, to be switched to the warehouse's marts.activation_settings once
+    it is built (today: the vars the report has, see _vars_in_force)."""
+    value = data.vars.get(name, (None, ""))[0]
+    unit = SETTING_UNITS[name]
+    if value is None:
+        return f"the {name} setting"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):  # not a number: dbt's validate_vars stops such a build
+        return f"{value} {unit}s"
+    shown = f"{int(number)}" if number.is_integer() else f"{number:g}"
+    return f"{shown} {unit}{'' if number == 1 else 's'}"
 
 
 # --------------------------------------------------------------------------- formatting
@@ -575,7 +609,7 @@ def chart_cohorts(data: ReportData, steps: list[tuple[int, str]], activation: st
 
 def chart_ttfv(data: ReportData) -> tuple[dict[str, Any] | None, str]:
     alt = _alt()
-    users = data.get("marts.fct_user_activation")
+    users = data.get(USERS)
     if users is None:
         return None, ""
     values = users[users["minutes_to_first_value"].notna()]
@@ -621,9 +655,21 @@ def _driver_side(rate: Any, overall: float | None, users: int, min_users: int) -
     return "above overall" if float(rate) > overall else "below overall"
 
 
+def _returned_within_return_window(data: ReportData) -> float | None:
+    """Share of the in-scope dropped users whose return came within the return window (the
+    semantic layer's returned_within_return_window_rate); None without dropped users."""
+    users = data.get(USERS)
+    if users is None or "returned_within_return_window" not in users.columns:
+        return None
+    dropped = users[users["is_in_scope"].astype(bool) & users["dropped_after_connection"].astype(bool)]
+    if not len(dropped):
+        return None
+    return float(dropped["returned_within_return_window"].astype(bool).mean())
+
+
 def chart_drivers(data: ReportData) -> dict[str, Any] | None:
     alt = _alt()
-    drivers = data.get("marts.activation_drivers")
+    drivers = data.get(DRIVERS)
     if drivers is None or not len(drivers):
         return None
     min_users = data.vars.get("min_driver_bucket_users", (10, ""))[0]
@@ -656,7 +702,9 @@ def chart_drivers(data: ReportData) -> dict[str, Any] | None:
             layers.append(alt.Chart(alt.Data(values=[{"overall": overall}])).mark_rule(strokeDash=[4, 3], color=INK).encode(x="overall:Q"))
         spread = head["driver_spread"]
         title = alt.TitleParams(
-            f"#{int(head['driver_rank'])} {DRIVER_TITLES.get(head['driver'], head['driver'])}",
+            f"#{int(head['driver_rank'])} "
+            + DRIVER_TITLES.get(head["driver"], head["driver"]).format(
+                post_connection=setting_label(data, "post_connection_minutes")),
             subtitle=f"{head['driver']} · spread {_num(float(spread) * 100, 0) + ' pts' if not pd.isna(spread) else 'n/a'}")
         charts.append(alt.layer(*layers).properties(width=310, height=alt.Step(22), title=title))
     return _config(alt.concat(*charts, columns=2, spacing=36).resolve_scale(color="shared")).to_dict()
@@ -1125,6 +1173,9 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
         ("", f"{int(decision['dropped_users']):,} / {int(decision['mature_connected_users']):,}", "dropped / mature in-scope connected users"),
         ("", f"{_pct(decision['defer_threshold'], 0)} · {_pct(decision['invest_threshold'], 0)}", "defer below · invest above"),
     ]
+    returned = _returned_within_return_window(data)
+    if returned is not None:
+        kpis.append(("", _pct(returned), f"of the in-scope dropped back within {setting_label(data, 'return_window_days')}"))
     if stalled is not None:
         kpis.append(("", f"{stalled:,}", "stalled now (marts.stalled_users)"))
     header = (
@@ -1162,7 +1213,7 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
              f"{_esc(cohort_note)}.</p>") if cohort_spec else _missing("marts.activation_funnel (signup_cohort_week)")
     right = "<h3>Time from connecting to first value</h3>"
     right += (_chart_div("ttfv") + f"<p class='note'>{_esc(ttfv_note)}</p>") if ttfv_spec else (
-        f"<p class='muted'>{_esc(ttfv_note)}</p>" if ttfv_note else _missing("marts.fct_user_activation"))
+        f"<p class='muted'>{_esc(ttfv_note)}</p>" if ttfv_note else _missing(USERS))
     if cohort_spec:
         specs["cohorts"] = cohort_spec
     if ttfv_spec:
@@ -1172,14 +1223,15 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
     drivers_spec = chart_drivers(data)
     if drivers_spec:
         specs["drivers"] = drivers_spec
-    drivers = data.get("marts.activation_drivers")
+    drivers = data.get(DRIVERS)
     overall = None if drivers is None or not len(drivers) else drivers["overall_activation_rate"].iloc[0]
     sections.append(("drivers", "What goes with activating after connecting: drivers ranked by spread",
-                     f"Mature, in-scope, connected users, by what happened between connecting and the earlier of 30 minutes later and first value. "
+                     f"Mature, in-scope, connected users, by what happened between connecting and the earlier of "
+                     f"{setting_label(data, 'post_connection_minutes')} later and first value. "
                      f"Dashed line: the overall activation rate ({_pct(overall)}). Spread = best minus worst bucket with enough users "
                      f"(grey buckets have fewer than {data.vars.get('min_driver_bucket_users', (10, ''))[0]} users and do not count). "
                      "These are associations, not proof of cause.",
-                     _chart_div("drivers") if drivers_spec else _missing("marts.activation_drivers")))
+                     _chart_div("drivers") if drivers_spec else _missing(DRIVERS)))
 
     experiments_spec = chart_experiments(data)
     if experiments_spec:
@@ -1226,10 +1278,12 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
     return page, list(specs), verdict, as_of
 
 
-def write_report(warehouse: Path, out: Path = DEFAULT_REPORT_PATH) -> ReportResult:
-    """Read the warehouse (read-only, closed again), write the report atomically, return where."""
+def write_report(warehouse: Path, out: Path = DEFAULT_REPORT_PATH,
+                 build_vars: dict[str, Any] | None = None) -> ReportResult:
+    """Read the warehouse (read-only, closed again), write the report atomically, return where.
+    `build_vars`: the --vars the build ran with (see read_report_data)."""
     started = time.perf_counter()
-    data = read_report_data(Path(warehouse))
+    data = read_report_data(Path(warehouse), build_vars)
     page, charts, verdict, as_of = render_html(data)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)

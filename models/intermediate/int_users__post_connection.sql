@@ -79,20 +79,20 @@ first_minutes_events as (
 first_minutes as (
     select
         user_id,
-        count(case when is_user_action then 1 end) as post_connection_actions_30m,
-        max(case when is_user_action and is_value_event then 1 else 0 end) = 1 as had_value_event_30m,
-        max(case when event_name = 'empty_state_viewed' then 1 else 0 end) = 1 as saw_empty_state_30m,
+        count(case when is_user_action then 1 end) as post_connection_actions,
+        max(case when is_user_action and is_value_event then 1 else 0 end) = 1 as had_value_event_post_connection,
+        max(case when event_name = 'empty_state_viewed' then 1 else 0 end) = 1 as saw_empty_state_post_connection,
         -- The drivers look only before first value: what came after it cannot explain it.
         max(case
             when event_name = 'empty_state_viewed'
                 and (first_value_at is null or occurred_at <= first_value_at) then 1
             else 0
-        end) = 1 as saw_empty_state_before_value_30m,
+        end) = 1 as saw_empty_state_before_value_post_connection,
         max(case
             when event_name = 'template_gallery_viewed'
                 and (first_value_at is null or occurred_at <= first_value_at) then 1
             else 0
-        end) = 1 as viewed_template_gallery_before_value_30m
+        end) = 1 as viewed_template_gallery_before_value_post_connection
     from first_minutes_events
     group by user_id
 ),
@@ -138,7 +138,7 @@ sync_failures as (
                 and {{ elapsed_seconds('connection_events.connected_at', 'connection_events.occurred_at') }}
                 <= {{ post_connection_seconds }} then 1
             else 0
-        end) = 1 as had_sync_failed_30m
+        end) = 1 as had_sync_failed_post_connection
     from connection_events
     inner join readiness
         on connection_events.user_id = readiness.user_id
@@ -195,13 +195,14 @@ final as (
     select
         connected.user_id,
         {{ elapsed_minutes('connected.connected_at', 'connected.first_value_at') }} as minutes_to_first_value,
-        coalesce(first_minutes.post_connection_actions_30m, 0) as post_connection_actions_30m,
-        coalesce(first_minutes.had_value_event_30m, false) as had_value_event_30m,
-        coalesce(first_minutes.saw_empty_state_30m, false) as saw_empty_state_30m,
-        coalesce(sync_failures.had_sync_failed_30m, false) as had_sync_failed_30m,
-        coalesce(first_minutes.saw_empty_state_before_value_30m, false) as saw_empty_state_before_value_30m,
-        coalesce(first_minutes.viewed_template_gallery_before_value_30m, false)
-            as viewed_template_gallery_before_value_30m,
+        coalesce(first_minutes.post_connection_actions, 0) as post_connection_actions,
+        coalesce(first_minutes.had_value_event_post_connection, false) as had_value_event_post_connection,
+        coalesce(first_minutes.saw_empty_state_post_connection, false) as saw_empty_state_post_connection,
+        coalesce(sync_failures.had_sync_failed_post_connection, false) as had_sync_failed_post_connection,
+        coalesce(first_minutes.saw_empty_state_before_value_post_connection, false)
+            as saw_empty_state_before_value_post_connection,
+        coalesce(first_minutes.viewed_template_gallery_before_value_post_connection, false)
+            as viewed_template_gallery_before_value_post_connection,
         readiness.data_ready_at,
         -- A backend clock a little behind the client's must not make readiness negative.
         case

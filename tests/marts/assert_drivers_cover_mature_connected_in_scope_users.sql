@@ -29,9 +29,9 @@ expected_drivers as (
     union all
     select 'sync_error' as driver
     union all
-    select 'empty_state_30m' as driver
+    select 'empty_state_post_connection' as driver
     union all
-    select 'template_gallery_30m' as driver
+    select 'template_gallery_post_connection' as driver
     union all
     select 'connecting_session_minutes' as driver
 ),

@@ -130,7 +130,7 @@ def test_decision_follows_the_window(builds, variant, users, dropped) -> None:
     assert verdict == "investigate"  # fewer than min_decision_users (30) either way
 
 
-#               is_activated, is_mature, dropped, returned_after_drop, returned_within_7d, is_stalled
+#               is_activated, is_mature, dropped, returned_after_drop, returned_within_return_window, is_stalled
 CHANGING_USERS = {
     "default": {
         "u13": (True, True, False, None, None, False),
@@ -153,14 +153,14 @@ def test_user_facts_of_the_users_the_vars_move(builds, variant) -> None:
         row[0]: row[1:]
         for row in builds[variant].query(
             "select user_id, is_activated, is_mature, dropped_after_connection, returned_after_drop,"
-            " returned_within_7d, is_stalled from marts.fct_user_activation"
+            " returned_within_return_window, is_stalled from marts.fct_user_activation_v2"
             " where user_id in ('u13', 'u17', 'u18', 'u19')"
         )
     }
     assert rows == CHANGING_USERS[variant]
     counts = builds[variant].query(
         "select count(*), count(case when is_connected then 1 end), count(case when is_activated then 1 end)"
-        " from marts.fct_user_activation"
+        " from marts.fct_user_activation_v2"
     )[0]
     assert counts == (19, 18, 8 if variant == "window_7" else 9)
 
@@ -184,7 +184,7 @@ def test_drivers_follow_the_decision_population(builds, variant, buckets) -> Non
     rows = {
         row[0]: (row[1], row[2])
         for row in builds[variant].query(
-            "select bucket, connected_users, activated_users from marts.activation_drivers where driver = 'data_ready'"
+            "select bucket, connected_users, activated_users from marts.activation_drivers_v2 where driver = 'data_ready'"
         )
     }
     assert rows == buckets

@@ -56,17 +56,17 @@ def test_drivers_show_the_planted_causes(demo: tuple[ScratchWarehouse, Path]) ->
     rates = {
         (driver, bucket): rate
         for driver, bucket, rate in warehouse.query(
-            "select driver, bucket, activation_rate from marts.activation_drivers where connected_users >= 10"
+            "select driver, bucket, activation_rate from marts.activation_drivers_v2 where connected_users >= 10"
         )
     }
     assert rates[("data_ready", "0-5 min")] > rates[("data_ready", "1-24 h")] > rates[("data_ready", "never")]
     errors = [rate for (driver, bucket), rate in rates.items() if driver == "sync_error" and bucket != "none"]
     assert errors and max(errors) < rates[("sync_error", "none")]
-    empty = {bucket: rate for (driver, bucket), rate in rates.items() if driver == "empty_state_30m"}
+    empty = {bucket: rate for (driver, bucket), rate in rates.items() if driver == "empty_state_post_connection"}
     assert empty["saw_empty_state"] < empty["no_empty_state"]
     # Ranked by spread, the two planted data problems come first.
     top_two = {row[0] for row in warehouse.query(
-        "select distinct driver from marts.activation_drivers where driver_rank <= 2"
+        "select distinct driver from marts.activation_drivers_v2 where driver_rank <= 2"
     )}
     assert top_two == {"data_ready", "sync_error"}
 
@@ -79,7 +79,7 @@ def test_experiment_returns_and_stalls_are_visible(demo: tuple[ScratchWarehouse,
     assert by_variant["treatment"] > by_variant["control"]
     returned, dropped = warehouse.query(
         "select count(case when returned_after_drop then 1 end), count(case when dropped_after_connection then 1 end)"
-        " from marts.fct_user_activation"
+        " from marts.fct_user_activation_v2"
     )[0]
     assert 0 < returned < dropped
     assert warehouse.scalar("select count(*) from marts.stalled_users") > 0
@@ -92,7 +92,9 @@ def test_user_activation_equals_an_independent_implementation(demo: tuple[Scratc
     """bench/floor_user_activation.sql computes fct_user_activation straight from the raw
     tables in one hand-written DuckDB script (the benchmark's floor). Written apart from
     the models, it is a second method: every user and every column must agree, times and
-    flags exactly, durations to 1e-9 minutes."""
+    flags exactly, durations to 1e-9 minutes. The script names the columns as version 1
+    does, so it is compared with version 1 (`marts.fct_user_activation`), which equals
+    version 2 renamed (test_model_versions.py)."""
     warehouse, _ = demo
     import duckdb
 

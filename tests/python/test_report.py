@@ -232,7 +232,8 @@ def test_report_writes_small_p_values_as_below_a_thousandth(p_value: float, show
 def test_report_exposure_names_every_table_the_report_reads(demo: ScratchWarehouse) -> None:
     manifest = json.loads((demo.target_dir / "manifest.json").read_text())
     nodes = manifest["exposures"]["exposure.activation_warehouse.activation_report"]["depends_on"]["nodes"]
-    exposed = {f"{'seeds' if node.startswith('seed.') else 'marts'}.{node.rsplit('.', 1)[1]}" for node in nodes}
+    # A node's relation is its alias: a versioned mart's node id ends in `.v2`, its table in `_v2`.
+    exposed = {f"{manifest['nodes'][node]['schema']}.{manifest['nodes'][node]['alias']}" for node in nodes}
     # What report.py reads: its queries, its row counts and every data-quality mart there is.
     dq_marts = {f"marts.{name}" for (name,) in demo.query(
         "select table_name from duckdb_tables() where schema_name = 'marts' and table_name like 'dq\\_%' escape '\\'")}

@@ -43,16 +43,16 @@ u02 acc_mid   signup 04-06 10:00. "data-source-connected" 10:05 (erp); sync_comp
     (data ready exactly 5 -> bucket 5-60 since [5,60)); empty_state_viewed 10:12 (inside
     the 30 min); page 10:20. A dashboard_created at 10:30 with an EMPTY event_id is
     quarantined (it would otherwise activate u02). Returns 04-09 14:00 (new session,
-    3 d 3 h 55 min after c <= 7 d). -> dropped, returned_after_drop T, returned_within_7d T.
+    3 d 3 h 55 min after c <= 7 d). -> dropped, returned_after_drop T, returned_within_return_window T.
     control at 10:01.
 u03 acc_mid   signup 04-07 09:00. Connects 09:05 (spreadsheet); page 09:10; sync_completed
     04-08 11:05 (26 h = 1560 min -> bucket "24 h or more"); returns 04-15 10:00 (8 d 55 min
-    after c > 7 d). -> dropped, returned T, returned_within_7d F. control at 09:02.
+    after c > 7 d). -> dropped, returned T, returned_within_return_window F. control at 09:02.
 u04 acc_mid   signup 04-07 11:00. Connects 11:10 (crm); sync_failed 11:12 permission_denied;
     never a sync_completed (data_ready null, bucket never, sync_failed_before_ready T);
     pages 11:15, 11:45, 12:15 (gaps of exactly 30 min: still the connecting session, so
     NOT a return). A dashboard_created dated 2026-04-31 (no such day) is quarantined.
-    -> dropped, returned F, returned_within_7d F. treatment at 11:05.
+    -> dropped, returned F, returned_within_return_window F. treatment at 11:05.
 u05 acc_ops   signup 04-08 09:00 (signed_up sent as 11:00+02:00). Connects 09:30 (database);
     sync_started 09:31; sync_completed 11:30 (120 min -> 1-24 h); dashboard_created
     07:45-04:00 = 11:45 = fv. -> activated, minutes_to_first_value 135. control 09:10.
@@ -84,7 +84,7 @@ u13 acc_growth signup 04-06 08:00. Connects 08:30 (crm); sync 08:33 (3); dashboa
 u14 acc_growth signup 04-06 08:00. Connects 08:30 (crm); sync 08:34 (4 -> 0-5); page 08:40;
     returns 04-12 08:00 (5 d 23 h 30 min after c); dashboard_created 04-20 08:00:01 =
     14 d + 1 s: outside the window, not first value. A dashboard_created claiming 04-15 but
-    received 04-12 (3 d ahead) is quarantined. -> dropped, returned T, within_7d T.
+    received 04-12 (3 d ahead) is quarantined. -> dropped, returned T, within the return window T.
     Exposed to control (08:05) AND treatment (08:10): excluded from the experiment.
 u15 acc_growth signup 04-09 13:00. Connects 13:10 (crm); sync 13:11:30 (1.5); empty_state_viewed
     13:15; template_gallery_viewed 13:20; dashboard_created 13:50 = fv (40).
@@ -115,7 +115,7 @@ occurred_after_received 2) + 2 duplicates (e0106, e1902).
 Users in the metrics: u01-u11, u13-u20 (19). Mature: those minus u17, u18, u19 (16).
 
 fct_user_activation (see USERS below for the full table).
-  returned_after_drop is "null unless dropped"; returned_within_7d is defined on "such a
+  returned_after_drop is "null unless dropped"; returned_within_return_window is defined on "such a
   session", so it is taken as null unless dropped as well.
 
 activation_funnel (users_reached = MATURE users reaching the step, as the rates are over
@@ -148,8 +148,8 @@ activation_drivers (same 10 users; A = activated):
               5-60 min: u02(5) u07(45,A) = 2 / 1
               1-24 h: u05(120,A) = 1 / 1 ; 24 h or more: u03(1560) = 1 / 0 ; never: u04 = 1 / 0
   sync_error  none 8 / 5 ; permission_denied (u04) 1 / 0 ; schema_mismatch (u07) 1 / 1
-  empty_state_30m       seen: u02, u15 = 2 / 1 ; not: 8 / 5
-  template_gallery_30m  seen: u01, u15 = 2 / 2 ; not (u06's view came after fv): 8 / 4
+  empty_state_post_connection       seen: u02, u15 = 2 / 1 ; not: 8 / 5
+  template_gallery_post_connection  seen: u01, u15 = 2 / 2 ; not (u06's view came after fv): 8 / 4
 
 stalled_users: u17 (8.125, 3.91666...), u19 (3.0, 6.125).
 
@@ -224,10 +224,10 @@ def _mismatches(expected: dict, actual: dict, columns: tuple[str, ...]) -> list[
 
 USER_FLAGS = (
     "is_connected", "is_activated", "is_mature", "dropped_after_connection",
-    "returned_after_drop", "returned_within_7d", "is_stalled",
+    "returned_after_drop", "returned_within_return_window", "is_stalled",
 )
 T, F, N = True, False, None
-#                conn act mature dropped returned ret_7d stalled
+#                conn act mature dropped returned in_window stalled
 USERS_FLAGS = {
     "u01": (T, T, T, F, N, N, F),
     "u02": (T, F, T, T, T, T, F),
@@ -303,12 +303,12 @@ USERS_DURATIONS = {
 def _user_rows(built: ScratchWarehouse, columns: tuple[str, ...]) -> dict:
     return {
         row[0]: row[1:]
-        for row in built.query(f"select user_id, {', '.join(columns)} from marts.fct_user_activation")
+        for row in built.query(f"select user_id, {', '.join(columns)} from marts.fct_user_activation_v2")
     }
 
 
 def test_users_in_the_metrics(built: ScratchWarehouse) -> None:
-    users = sorted(row[0] for row in built.query("select user_id from marts.fct_user_activation"))
+    users = sorted(row[0] for row in built.query("select user_id from marts.fct_user_activation_v2"))
     assert users == sorted(USERS_FLAGS)  # no u12 (test account), no u90 (internal)
 
 
@@ -509,7 +509,7 @@ def test_decision(built: ScratchWarehouse) -> None:
 def _drivers(built: ScratchWarehouse) -> dict:
     drivers: dict = {}
     for driver, bucket, connected, activated in built.query(
-        "select driver, bucket, connected_users, activated_users from marts.activation_drivers"
+        "select driver, bucket, connected_users, activated_users from marts.activation_drivers_v2"
     ):
         drivers.setdefault(driver, {})[bucket] = (connected, activated)
     return drivers
@@ -531,11 +531,11 @@ def test_drivers_data_ready_and_sync_error(built: ScratchWarehouse) -> None:
     }
 
 
-def test_drivers_first_30_minutes(built: ScratchWarehouse) -> None:
+def test_drivers_post_connection_window(built: ScratchWarehouse) -> None:
     drivers = _drivers(built)
     # Two buckets each (labels not asserted): seen / not seen.
-    assert sorted(drivers.get("empty_state_30m", {}).values()) == [(2, 1), (8, 5)]  # u02, u15
-    assert sorted(drivers.get("template_gallery_30m", {}).values()) == [(2, 2), (8, 4)]  # u01, u15
+    assert sorted(drivers.get("empty_state_post_connection", {}).values()) == [(2, 1), (8, 5)]  # u02, u15
+    assert sorted(drivers.get("template_gallery_post_connection", {}).values()) == [(2, 2), (8, 4)]  # u01, u15
 
 
 def test_drivers_connecting_session_minutes(built: ScratchWarehouse) -> None:
@@ -553,7 +553,7 @@ def test_drivers_connecting_session_minutes(built: ScratchWarehouse) -> None:
 def test_every_driver_partitions_the_ten_users(built: ScratchWarehouse) -> None:
     drivers = _drivers(built)
     assert set(drivers) >= {
-        "data_ready", "sync_error", "empty_state_30m", "template_gallery_30m", "connecting_session_minutes",
+        "data_ready", "sync_error", "empty_state_post_connection", "template_gallery_post_connection", "connecting_session_minutes",
     }
     assert {driver: sum(c for c, _ in buckets.values()) for driver, buckets in drivers.items()} == {
         driver: 10 for driver in drivers

@@ -12,7 +12,7 @@ as the funnel's `signup_channel` segment). Rates must agree to 1e-9, counts exac
 | activation_rate, connection_rate | activation_funnel rate_from_start of the activation / connection step |
 | connected_activation_rate | activation_funnel: activation step's users_reached / connection step's |
 | decision_users, dropped_users, post_connection_drop_rate | activation_decision (per channel: fct_user_activation, mature, in scope, connected) |
-| returned_after_drop_rate, returned_within_7d_rate | fct_user_activation: share of the in-scope dropped users |
+| returned_after_drop_rate, returned_within_return_window_rate | fct_user_activation: share of the in-scope dropped users |
 | median_minutes_to_first_value | fct_user_activation: continuous median over activated users |
 | mature_accounts, account_activation_rate, account_connection_rate | fct_account_activation; per size band in scope: activation_opportunity |
 | sessions, average_session_minutes | fct_sessions of users in fct_user_activation, not excluded, started by the as-of time |
@@ -48,13 +48,13 @@ COUNTS = (
 USER_METRICS = (
     "users_in_metrics", "mature_users", "connected_mature_users", "activation_rate", "connection_rate",
     "connected_activation_rate", "decision_users", "dropped_users", "post_connection_drop_rate",
-    "returned_after_drop_rate", "returned_within_7d_rate", "median_minutes_to_first_value",
+    "returned_after_drop_rate", "returned_within_return_window_rate", "median_minutes_to_first_value",
 )
 ACCOUNT_METRICS = ("mature_accounts", "account_activation_rate", "account_connection_rate")
 SESSION_METRICS = ("sessions", "average_session_minutes")
 CONVERSIONS = {  # metric -> the var that sets its window, and the window's unit
     "connection_to_first_value_rate": ("activation_window_days", "day"),
-    "connection_to_first_value_30m_rate": ("post_connection_minutes", "minute"),
+    "connection_to_first_value_post_connection_rate": ("post_connection_minutes", "minute"),
 }
 ALL_METRICS = USER_METRICS + ACCOUNT_METRICS + SESSION_METRICS + tuple(CONVERSIONS)
 TOLERANCE = 1e-9
@@ -116,9 +116,9 @@ def _user_facts(demo: ScratchWarehouse, group: str) -> dict[str, dict[str, float
         " count(*) filter (where is_mature and is_in_scope and is_connected),"
         " count(*) filter (where is_in_scope and dropped_after_connection),"
         " count(*) filter (where is_in_scope and dropped_after_connection and returned_after_drop),"
-        " count(*) filter (where is_in_scope and dropped_after_connection and returned_within_7d),"
+        " count(*) filter (where is_in_scope and dropped_after_connection and returned_within_return_window),"
         " quantile_cont(minutes_to_first_value, 0.5) filter (where is_activated)"
-        f" from marts.fct_user_activation group by {group}"
+        f" from marts.fct_user_activation_v2 group by {group}"
     )
     return {
         value: {
@@ -127,10 +127,10 @@ def _user_facts(demo: ScratchWarehouse, group: str) -> dict[str, dict[str, float
             "dropped_users": dropped,
             "post_connection_drop_rate": _ratio(dropped, decision),
             "returned_after_drop_rate": _ratio(returned, dropped),
-            "returned_within_7d_rate": _ratio(returned_7d, dropped),
+            "returned_within_return_window_rate": _ratio(returned_in_window, dropped),
             "median_minutes_to_first_value": median,
         }
-        for value, users, decision, dropped, returned, returned_7d, median in rows
+        for value, users, decision, dropped, returned, returned_in_window, median in rows
     }
 
 
@@ -138,7 +138,7 @@ def _sessions(demo: ScratchWarehouse, group: str) -> dict[str, dict[str, float |
     rows = demo.query(
         f"select {group} as segment_value, count(*), avg(sessions.duration_minutes)"
         " from marts.fct_sessions as sessions"
-        " inner join marts.fct_user_activation as users on sessions.user_id = users.user_id"
+        " inner join marts.fct_user_activation_v2 as users on sessions.user_id = users.user_id"
         " where not sessions.is_excluded_from_metrics and sessions.started_at <= users.as_of"
         f" group by {group}"
     )
@@ -158,7 +158,7 @@ def _conversions(demo: ScratchWarehouse, group: str) -> dict[str, dict[str, floa
     )
     rows = demo.query(
         f"select {group} as segment_value, count(*), {converted}"
-        f" from marts.fct_user_activation where is_mature and is_connected group by {group}"
+        f" from marts.fct_user_activation_v2 where is_mature and is_connected group by {group}"
     )
     return {
         value: {metric: _ratio(hits, base) for metric, hits in zip(CONVERSIONS, hit_counts)}
@@ -251,7 +251,7 @@ def test_conversion_metrics_count_from_the_connection(
         problems += _mismatches(got[where], metrics, where)
     assert problems == []
     # A window of minutes converts no more than one of days; some first values take longer.
-    assert overall["connection_to_first_value_30m_rate"] < overall["connection_to_first_value_rate"]
+    assert overall["connection_to_first_value_post_connection_rate"] < overall["connection_to_first_value_rate"]
     # Within the whole window nobody converts who is not activated.
     assert overall["connection_to_first_value_rate"] <= overall["connected_activation_rate"] + TOLERANCE
 
@@ -268,7 +268,7 @@ def test_saved_query_verdict_overall_is_the_decision(demo: ScratchWarehouse) -> 
         "mature_users": funnel["mature_users"], "activation_rate": funnel["activation_rate"],
         "connection_rate": funnel["connection_rate"], "connected_activation_rate": funnel["connected_activation_rate"],
         "returned_after_drop_rate": facts["returned_after_drop_rate"],
-        "returned_within_7d_rate": facts["returned_within_7d_rate"],
+        "returned_within_return_window_rate": facts["returned_within_return_window_rate"],
         "median_minutes_to_first_value": facts["median_minutes_to_first_value"],
     }
     assert set(got) == set(expected)

@@ -1,6 +1,8 @@
 -- One row per user in the metrics: their segments, milestones, activation and what
--- happened after they connected, at the as-of time. Young users (window still open) are
--- "in progress": never dropped, never counted in a rate.
+-- happened after they connected, at the as-of time. Version 2, the latest: no column name
+-- carries a setting's value (fct_user_activation_v1.sql keeps the old names until its
+-- deprecation date). Young users (window still open) are "in progress": never dropped,
+-- never counted in a rate.
 
 with
 
@@ -39,12 +41,12 @@ combined as (
         users.window_ends_at,
         users.as_of,
         post_connection.minutes_to_first_value,
-        post_connection.post_connection_actions_30m,
-        post_connection.had_value_event_30m,
-        post_connection.saw_empty_state_30m,
-        post_connection.had_sync_failed_30m,
-        post_connection.saw_empty_state_before_value_30m,
-        post_connection.viewed_template_gallery_before_value_30m,
+        post_connection.post_connection_actions,
+        post_connection.had_value_event_post_connection,
+        post_connection.saw_empty_state_post_connection,
+        post_connection.had_sync_failed_post_connection,
+        post_connection.saw_empty_state_before_value_post_connection,
+        post_connection.viewed_template_gallery_before_value_post_connection,
         post_connection.data_ready_minutes,
         post_connection.sync_failed_before_ready,
         post_connection.first_sync_error_code,
@@ -82,12 +84,12 @@ final as (
         window_ends_at,
         as_of,
         minutes_to_first_value,
-        post_connection_actions_30m,
-        had_value_event_30m,
-        saw_empty_state_30m,
-        had_sync_failed_30m,
-        saw_empty_state_before_value_30m,
-        viewed_template_gallery_before_value_30m,
+        post_connection_actions,
+        had_value_event_post_connection,
+        saw_empty_state_post_connection,
+        had_sync_failed_post_connection,
+        saw_empty_state_before_value_post_connection,
+        viewed_template_gallery_before_value_post_connection,
         data_ready_minutes,
         sync_failed_before_ready,
         first_sync_error_code,
@@ -103,7 +105,7 @@ final as (
                     <= {{ int_var('return_window_days', min=1) }} * 86400,
                     false
                 )
-        end as returned_within_7d,
+        end as returned_within_return_window,
         last_action_at,
         (
             is_connected

@@ -1,7 +1,9 @@
--- The root-cause view: one row per driver and bucket over mature, in-scope, connected
--- users, with their activation rate. What a driver measures stops at the earlier of
--- 30 minutes after connecting and first value (fct_user_activation's *_before_value_30m
--- flags and first_sync_error_code). Numeric drivers take their buckets from the
+-- The root-cause view (version 2, the latest: driver keys name no duration; version 1,
+-- activation_drivers_v1.sql, keeps the old keys until its deprecation date): one row per
+-- driver and bucket over mature, in-scope, connected users, with their activation rate.
+-- What a driver measures stops at the earlier of the end of the post-connection window
+-- (var post_connection_minutes) and first value (fct_user_activation's
+-- *_before_value_post_connection flags and first_sync_error_code). Numeric drivers take their buckets from the
 -- driver_buckets seed, [min_value, max_value), a null max meaning no upper bound and the
 -- row with both bounds null catching null values. Each driver's buckets partition the
 -- population: a seed bucket with no user still shows (0 users, rate null), and a value
@@ -28,8 +30,8 @@ population as (
         data_ready_minutes,
         connecting_session_minutes,
         first_sync_error_code,
-        saw_empty_state_before_value_30m,
-        viewed_template_gallery_before_value_30m
+        saw_empty_state_before_value_post_connection,
+        viewed_template_gallery_before_value_post_connection
     from users
     where
         is_mature
@@ -92,9 +94,9 @@ categorical_bucketed as (
     select
         user_id,
         is_activated,
-        'empty_state_30m' as driver,
+        'empty_state_post_connection' as driver,
         case
-            when saw_empty_state_before_value_30m then 'saw_empty_state'
+            when saw_empty_state_before_value_post_connection then 'saw_empty_state'
             else 'no_empty_state'
         end as bucket
     from population
@@ -104,9 +106,9 @@ categorical_bucketed as (
     select
         user_id,
         is_activated,
-        'template_gallery_30m' as driver,
+        'template_gallery_post_connection' as driver,
         case
-            when viewed_template_gallery_before_value_30m then 'viewed_template_gallery'
+            when viewed_template_gallery_before_value_post_connection then 'viewed_template_gallery'
             else 'no_template_gallery'
         end as bucket
     from population
@@ -156,22 +158,22 @@ declared_buckets as (
         1 as bucket_order
     union all
     select
-        'empty_state_30m' as driver,
+        'empty_state_post_connection' as driver,
         'no_empty_state' as bucket,
         1 as bucket_order
     union all
     select
-        'empty_state_30m' as driver,
+        'empty_state_post_connection' as driver,
         'saw_empty_state' as bucket,
         2 as bucket_order
     union all
     select
-        'template_gallery_30m' as driver,
+        'template_gallery_post_connection' as driver,
         'no_template_gallery' as bucket,
         1 as bucket_order
     union all
     select
-        'template_gallery_30m' as driver,
+        'template_gallery_post_connection' as driver,
         'viewed_template_gallery' as bucket,
         2 as bucket_order
 ),
