@@ -62,6 +62,7 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from activation_warehouse.settings import recorded_value
     from activation_warehouse.validate import DEFAULT_DOCS_DIR, ValidationSetupError, validate_warehouse
 
     target = Path(args.warehouse) if args.warehouse else warehouse_path()
@@ -69,7 +70,7 @@ def _validate(args: argparse.Namespace) -> int:
         report = validate_warehouse(
             target,
             Path(args.docs_dir) if args.docs_dir else DEFAULT_DOCS_DIR,
-            raw_schema=args.raw_schema,
+            raw_schema=args.raw_schema or recorded_value(target, "raw_schema"),
             batch_rows=args.batch_rows,
         )
     except ValidationSetupError as error:
@@ -156,7 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
     validate.add_argument("--docs-dir", default=None, help="folder for the Data Docs page index.html (default: target/data_docs)")
-    validate.add_argument("--raw-schema", default="raw", help="raw schema (default: raw)")
+    validate.add_argument(
+        "--raw-schema", default=None,
+        help="raw schema (default: the raw_schema the build used, from marts.activation_settings)",
+    )
     validate.add_argument("--batch-rows", type=int, default=500_000, help="rows per batch for big tables (default: 500000)")
     validate.set_defaults(handler=_validate)
 

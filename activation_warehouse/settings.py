@@ -146,6 +146,24 @@ def read_settings_in_force(connection: duckdb.DuckDBPyConnection) -> dict[str, S
     }
 
 
+def recorded_value(warehouse: Path, name: str) -> Any:
+    """The value a build of `warehouse` used for one setting (marts.activation_settings),
+    else the registry default when that mart is absent (no build yet, or an older one), so a
+    tool run after a build (validate) follows a `--vars` the build was given."""
+    setting = registry_setting(name)
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            schema, table = SETTINGS_MART.split(".")
+            exists = connection.execute(
+                "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+            ).fetchall()[0][0]
+            if exists:
+                return read_settings_in_force(connection)[name].value
+    except (duckdb.Error, KeyError):
+        pass
+    return setting.default
+
+
 # --------------------------------------------------------------------------- README
 
 

@@ -27,7 +27,9 @@ import yaml
 from activation_warehouse.load import load_folder
 from activation_warehouse.paths import PROJECT_DIR
 from activation_warehouse.report import write_report
-from activation_warehouse.settings import README_END, README_PATH, README_START, load_registry, main, markdown_table
+from activation_warehouse.settings import (
+    README_END, README_PATH, README_START, load_registry, main, markdown_table, recorded_value,
+)
 
 from conftest import FIXTURES_DIR, ScratchWarehouse
 
@@ -183,3 +185,12 @@ def test_the_report_shows_the_definition_the_build_ran_with(changed_build: Scrat
                         ("session_timeout_minutes", "30"), ("min_decision_users", "30")):
         assert f"<code>{name}</code></td><td><b>{shown}</b></td>" in foot, name
     assert foot.count("(set for this build)") == 6  # the six overrides the report lists
+
+
+@pytest.mark.dbt
+def test_tools_read_the_value_a_build_used(changed_build: ScratchWarehouse, tmp_path: Path) -> None:
+    """validate takes the raw schema this way: what the build recorded, else the default."""
+    assert recorded_value(changed_build.path, "stall_days") == 2
+    assert recorded_value(changed_build.path, "invest_threshold") == 0.5
+    assert recorded_value(changed_build.path, "raw_schema") == "raw"
+    assert recorded_value(tmp_path / "no_build.duckdb", "stall_days") == 3
