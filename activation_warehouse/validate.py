@@ -51,7 +51,10 @@ import pandas as pd
 from activation_warehouse.contract import RAW_TABLES, tracking_plan
 from activation_warehouse.marts import latest_relation
 from activation_warehouse.paths import PROJECT_DIR
+from activation_warehouse.settings import default as setting_default
 
+#: The raw schema unless the caller names one: the setting raw_schema's default (registry).
+RAW_SCHEMA: str = setting_default("raw_schema")
 #: Where the Data Docs page goes unless --docs-dir says otherwise.
 DEFAULT_DOCS_DIR = PROJECT_DIR / "target" / "data_docs"
 DOCS_FILE_NAME = "index.html"
@@ -204,7 +207,7 @@ MART_COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def build_suites(raw_schema: str = "raw", marts_schema: str = "marts",
+def build_suites(raw_schema: str = RAW_SCHEMA, marts_schema: str = "marts",
                  plan_events: Sequence[str] | None = None) -> list[Suite]:
     """The suites, raw tables first. `plan_events` defaults to the tracking plan seed."""
     plan = sorted(plan_events if plan_events is not None else tracking_plan())
@@ -698,7 +701,7 @@ def validate_warehouse(
     warehouse: Path,
     docs_dir: Path | None = DEFAULT_DOCS_DIR,
     *,
-    raw_schema: str = "raw",
+    raw_schema: str = RAW_SCHEMA,
     marts_schema: str = "marts",
     batch_rows: int = DEFAULT_BATCH_ROWS,
     whole_max_rows: int = DEFAULT_WHOLE_MAX_ROWS,

@@ -3,7 +3,7 @@
 -- the session that held the connection, returns in later sessions, and the last action.
 -- All durations are exact elapsed time. One row per connected user in the metrics.
 
-{%- set post_connection_seconds = int_var('post_connection_minutes', min=1, max=10080) * 60 %}
+{%- set post_connection_seconds = setting('post_connection_minutes') * 60 %}
 
 with
 

@@ -102,7 +102,7 @@ final as (
             when is_mature and is_connected and not is_activated then
                 coalesce(
                     {{ elapsed_seconds('connected_at', 'returned_at') }}
-                    <= {{ int_var('return_window_days', min=1) }} * 86400,
+                    <= {{ setting('return_window_days') }} * 86400,
                     false
                 )
         end as returned_within_return_window,
@@ -112,7 +112,7 @@ final as (
             and not is_activated
             and not is_mature
             and last_action_at is not null
-            and {{ elapsed_seconds('last_action_at', 'as_of') }} >= {{ int_var('stall_days', min=1) }} * 86400
+            and {{ elapsed_seconds('last_action_at', 'as_of') }} >= {{ setting('stall_days') }} * 86400
         ) as is_stalled,
         current_milestone,
         milestones_completed,

@@ -2,7 +2,7 @@
 demo passes it.
 
 The demo data is generated once (fixed seed and end time, the default scale, whose
-measured values the thresholds in dbt_project.yml were set against). Every build here is
+measured values the thresholds of the settings registry were set against). Every build here is
 `dbt build` of the data-quality marts, their ancestors and their tests
 (`+path:models/marts/data_quality`; unit tests do not read data and run elsewhere; the
 whole project's build of the same demo is test_demo_build.py's), with `check=False`. The
