@@ -264,12 +264,10 @@ EVERY_SETTING_CHANGED = {
 
 
 def _setting_defaults() -> dict[str, object]:
-    """The default of every setting, as dbt_project.yml's vars hold them."""
-    import yaml
+    """The default of every setting, from the settings registry (macros/config/settings.sql)."""
+    from activation_warehouse.settings import load_registry
 
-    from activation_warehouse.paths import PROJECT_DIR
-
-    return dict(yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"])
+    return {setting.name: setting.default for setting in load_registry()}
 
 
 def test_every_setting_has_a_changed_value_here() -> None:
