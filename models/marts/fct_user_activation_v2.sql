@@ -41,6 +41,8 @@ combined as (
         users.window_ends_at,
         users.as_of,
         post_connection.minutes_to_first_value,
+        post_connection.next_action_at,
+        post_connection.minutes_to_next_action,
         post_connection.post_connection_actions,
         post_connection.had_value_event_post_connection,
         post_connection.saw_empty_state_post_connection,
@@ -116,7 +118,11 @@ final as (
         ) as is_stalled,
         current_milestone,
         milestones_completed,
-        milestones_applicable
+        milestones_applicable,
+        -- Added in version 2 (after the version-1 columns, so a BI tool reading by position
+        -- keeps its columns): time to next action.
+        next_action_at,
+        minutes_to_next_action
     from combined
 )
 
