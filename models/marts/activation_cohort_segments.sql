@@ -19,68 +19,11 @@ as_of as (
 -- One row per user and segment type, as activation_funnel cuts them (its cohort-week
 -- segment is this table's other axis).
 user_segments as (
-    select
-        user_id,
-        signup_cohort_week,
-        is_mature,
-        is_connected,
-        is_activated,
-        dropped_after_connection,
-        'overall' as segment_type,
-        'overall' as segment_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        signup_cohort_week,
-        is_mature,
-        is_connected,
-        is_activated,
-        dropped_after_connection,
-        'scope' as segment_type,
-        case when is_in_scope then 'in_scope' else 'out_of_scope' end as segment_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        signup_cohort_week,
-        is_mature,
-        is_connected,
-        is_activated,
-        dropped_after_connection,
-        'company_size_band' as segment_type,
-        company_size_band as segment_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        signup_cohort_week,
-        is_mature,
-        is_connected,
-        is_activated,
-        dropped_after_connection,
-        'signup_channel' as segment_type,
-        signup_channel as segment_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        signup_cohort_week,
-        is_mature,
-        is_connected,
-        is_activated,
-        dropped_after_connection,
-        'data_source_type' as segment_type,
-        data_source_type as segment_value
-    from users
+    {{- segment_rows(
+        'users',
+        ['user_id', 'signup_cohort_week', 'is_mature', 'is_connected', 'is_activated', 'dropped_after_connection'],
+        with_cohort_week=false
+    ) }}
 ),
 
 counted as (

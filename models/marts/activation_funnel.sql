@@ -31,57 +31,7 @@ funnel_steps as (
 
 -- One row per user and segment type: the value of that segment the user belongs to.
 user_segments as (
-    select
-        user_id,
-        is_mature,
-        'overall' as segment_type,
-        'overall' as segment_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        is_mature,
-        'scope' as segment_type,
-        case when is_in_scope then 'in_scope' else 'out_of_scope' end as segment_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        is_mature,
-        'company_size_band' as segment_type,
-        company_size_band as segment_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        is_mature,
-        'signup_channel' as segment_type,
-        signup_channel as segment_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        is_mature,
-        'data_source_type' as segment_type,
-        data_source_type as segment_value
-    from users
-
-    union all
-
-    select
-        user_id,
-        is_mature,
-        'signup_cohort_week' as segment_type,
-        cast(signup_cohort_week as {{ dbt.type_string() }}) as segment_value
-    from users
+    {{- segment_rows('users', ['user_id', 'is_mature']) }}
 ),
 
 segments as (

@@ -28,53 +28,11 @@ grouped_users as (
 ),
 
 user_segments as (
-    select
-        user_group,
-        'overall' as segment_type,
-        'overall' as segment_value,
-        minutes_to_next_action,
-        minutes_to_first_value
-    from grouped_users
-
-    union all
-
-    select
-        user_group,
-        'scope' as segment_type,
-        case when is_in_scope then 'in_scope' else 'out_of_scope' end as segment_value,
-        minutes_to_next_action,
-        minutes_to_first_value
-    from grouped_users
-
-    union all
-
-    select
-        user_group,
-        'company_size_band' as segment_type,
-        company_size_band as segment_value,
-        minutes_to_next_action,
-        minutes_to_first_value
-    from grouped_users
-
-    union all
-
-    select
-        user_group,
-        'signup_channel' as segment_type,
-        signup_channel as segment_value,
-        minutes_to_next_action,
-        minutes_to_first_value
-    from grouped_users
-
-    union all
-
-    select
-        user_group,
-        'data_source_type' as segment_type,
-        data_source_type as segment_value,
-        minutes_to_next_action,
-        minutes_to_first_value
-    from grouped_users
+    {{- segment_rows(
+        'grouped_users',
+        ['user_group', 'minutes_to_next_action', 'minutes_to_first_value'],
+        with_cohort_week=false
+    ) }}
 ),
 
 final as (
