@@ -16,7 +16,7 @@ rows makes dbt read the seed's CSV into the test):
   test kept the previous rows (`dbt build --no-partial-parse` was the only way out).
 
 The check runs every unit test of a copy of the project under a second value of every
-var of `dbt_project.yml` and with every seed edited, and requires them all to pass. The
+setting of the registry (macros/config/settings.sql) and with every seed edited, and requires them all to pass. The
 tested models' parents are built with `--empty` (a unit test needs its inputs' relations
 for their column types, not their rows): about 30 s in all.
 """
@@ -38,10 +38,10 @@ from conftest import FIXTURES_DIR, ScratchWarehouse, project_copy
 
 pytestmark = pytest.mark.dbt
 
-#: A second, valid value for every var of dbt_project.yml (validate_vars accepts each,
+#: A second, valid value for every setting of the registry (validate_vars accepts each,
 #: pairs keep their order), each different from the default. `raw_schema` is left out: it
 #: names where the raw tables are, not a definition (a unit test never reads a source).
-#: A var added to dbt_project.yml must be added here (test_every_var_has_a_second_value).
+#: A setting added to the registry must be added here (test_every_var_has_a_second_value).
 SECOND_DEFINITION: dict[str, object] = {
     "min_event_date": "2016-06-01",
     "max_clock_skew_days": 3,
@@ -170,7 +170,9 @@ def _unit_tests_in_yaml(project: Path) -> list[tuple[Path, dict]]:
 
 def test_every_var_has_a_second_value() -> None:
     """The second definition changes every var, so a var added later is exercised too."""
-    defaults = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    from activation_warehouse.settings import load_registry
+
+    defaults = {setting.name: setting.default for setting in load_registry()}
     assert set(SECOND_DEFINITION) == set(defaults) - {"raw_schema"}
     assert [name for name, value in SECOND_DEFINITION.items() if value == defaults[name]] == []
 
