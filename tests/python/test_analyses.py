@@ -20,8 +20,7 @@ from typing import Any
 
 import duckdb
 import pytest
-import yaml
-
+from activation_warehouse import settings
 from activation_warehouse.paths import PROJECT_DIR
 from conftest import ScratchWarehouse
 
@@ -50,8 +49,9 @@ class Demo:
 
 
 def project_var(name: str) -> Any:
-    """A var's value as dbt_project.yml sets it (the builds here pass no --vars)."""
-    return yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"][name]
+    """A setting's value for the demo, which is built with no --vars: the registry's
+    default, read by Python from the registry itself, not from the mart that records it."""
+    return settings.default(name)
 
 
 def wilson(successes: int, n: int) -> tuple[float, float]:
@@ -139,6 +139,39 @@ def check_time_to_first_value_trend_by_signup_week(rows: Rows, demo: Demo) -> No
         assert row["median_change_vs_four_weeks_earlier"] == pytest.approx(
             medians[row["signup_cohort_week"]] / medians[earlier] - 1
         )
+
+
+def check_time_to_value_and_next_action_by_segment(rows: Rows, demo: Demo) -> None:
+    users = demo.rows("select * from marts.fct_user_activation_v2 where is_mature and is_connected")
+    # Time to next action re-derived from the events: the first user action strictly after
+    # connecting, at or before the as-of time.
+    actions: dict[str, list[datetime]] = defaultdict(list)
+    for event in demo.rows(
+        "select user_id, occurred_at from marts.fct_events where is_user_action and user_id is not null"
+    ):
+        actions[event["user_id"]].append(event["occurred_at"])
+    by_key = {(row["segment_type"], row["segment_value"], row["user_group"]): row for row in rows}
+    for group in ("activated", "dropped"):
+        members = [u for u in users if u["is_activated"] == (group == "activated")]
+        next_action = []
+        for user in members:
+            later = [a for a in actions[user["user_id"]] if user["connected_at"] < a <= user["as_of"]]
+            if later:
+                next_action.append((min(later) - user["connected_at"]).total_seconds() / 60)
+        row = by_key[("overall", "overall", group)]
+        assert row["users"] == len(members)
+        assert row["users_with_next_action"] == len(next_action)
+        assert row["median_minutes_to_next_action"] == pytest.approx(statistics.median(next_action))
+        assert row["p90_minutes_to_next_action"] == pytest.approx(percentile_cont(next_action, 0.9))
+        first_value = [u["minutes_to_first_value"] for u in members if u["minutes_to_first_value"] is not None]
+        if group == "activated":
+            assert row["median_minutes_to_first_value"] == pytest.approx(statistics.median(first_value))
+        else:
+            assert not first_value and row["median_minutes_to_first_value"] is None
+    sources = Counter((u["data_source_type"], u["is_activated"]) for u in users)
+    for row in rows:
+        if row["segment_type"] == "data_source_type":
+            assert row["users"] == sources[(row["segment_value"], row["user_group"] == "activated")]
 
 
 def check_drop_off_returns(rows: Rows, demo: Demo) -> None:
@@ -282,6 +315,7 @@ CHECKS: dict[str, Callable[[Rows, Demo], None]] = {
     "post_connection_drop_by_segment": check_post_connection_drop_by_segment,
     "post_connection_drop_by_signup_week": check_post_connection_drop_by_signup_week,
     "time_to_first_value_trend_by_signup_week": check_time_to_first_value_trend_by_signup_week,
+    "time_to_value_and_next_action_by_segment": check_time_to_value_and_next_action_by_segment,
     "drop_off_returns": check_drop_off_returns,
     "lowest_activation_driver_bucket": check_lowest_activation_driver_bucket,
     "opportunity_and_verdict": check_opportunity_and_verdict,
