@@ -6,7 +6,8 @@
 -- (activation_decision: mature, in-scope, connected users); the others come from the
 -- funnel (activation_funnel, every user in the metrics, in or out of scope) at the
 -- activation step: connected_users reached the step before it (the connection),
--- dropped_users did not reach first value within their window. The rate's Wilson 95%
+-- dropped_users did not reach first value within their window (segments with no
+-- connected user, such as data source `none`, are left out). The rate's Wilson 95%
 -- interval (the decision's formula) is drop_rate_ci_low .. drop_rate_ci_high: a small
 -- segment has a wide interval, so compare intervals, not point rates. Only mature users
 -- (window closed) count; young ones are in activation_funnel.users_in_progress.
@@ -37,7 +38,9 @@ activation_step as (
     from funnel
     inner join milestones
         on funnel.milestone = milestones.milestone_key
-    where milestones.milestone_role = 'activation'
+    where
+        milestones.milestone_role = 'activation'
+        and funnel.users_reached + funnel.users_dropped_here > 0
 ),
 
 segment_drop as (

@@ -4,8 +4,8 @@
 -- Reading the answer: one row per signup week (Monday, UTC), oldest first, over mature,
 -- in-scope users who connected a data source. activated_users reached first value within
 -- their window; median / p75 / p90_minutes_to_first_value are minutes from connecting to
--- first value (the same numbers activation_time_to_action gives per segment, here per
--- week). median_change_vs_four_weeks_earlier is this week's median over the median four
+-- first value (activation_time_to_action gives them per segment, over all scopes).
+-- median_change_vs_four_weeks_earlier is this week's median over the median four
 -- weeks earlier, minus 1: -0.20 or lower is the hoped-for 20% improvement; small weeks
 -- (see activated_users) swing widely, so look for a run of weeks, not one. A week whose
 -- users are not all mature yet shows only its mature users (its earliest signups).
