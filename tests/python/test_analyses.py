@@ -306,7 +306,11 @@ def check_experiment_readout(rows: Rows, demo: Demo) -> None:
         assert row["activation_rate"] == pytest.approx(row["activated_users"] / row["exposed_users"])
         base = control[row["flag_key"]]
         assert row["diff_vs_control"] == pytest.approx(row["activation_rate"] - base["activation_rate"])
-        if not row["is_control"]:
+        if row["is_control"]:
+            assert row["reading"] == "control"
+        elif row["p_value"] is None:
+            assert row["reading"] == "no test (no users)"
+        else:
             significant = row["p_value"] < 0.05
             assert (row["reading"] == "no detectable difference") == (not significant)
 
