@@ -67,7 +67,7 @@ test: install lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
-	$(BIN)/sqlfluff lint models tests
+	$(BIN)/sqlfluff lint models tests analyses
 
 ## bench: build times at three scales (cached data in bench/.cache), table in bench/results.md.
 bench: install
