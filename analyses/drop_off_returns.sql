@@ -6,9 +6,9 @@
 -- returned_users started a later session (after the one in which they connected) by the
 -- as-of time; returned_within_window_users did so within return_window_days of
 -- connecting (the build's value, from activation_settings, is repeated in the
--- return_window_days column). The days_to_return columns are from connecting to the
--- first session of the user that started after connected_at (fct_sessions): a return is
--- a session, not a value event.
+-- return_window_days column). The days_to_return columns are fct_user_activation's:
+-- exact days from connecting to the first session after the connecting one (a return is
+-- a session, not a value event).
 --
 -- Settings: return_window_days, activation_window_days (who is dropped),
 -- session_timeout_minutes (what a session is), in_scope_min_employees /
@@ -18,10 +18,6 @@ with
 
 users as (
     select * from {{ ref('fct_user_activation') }}
-),
-
-sessions as (
-    select * from {{ ref('fct_sessions') }}
 ),
 
 settings as (
@@ -38,24 +34,11 @@ dropped as (
     select
         user_id,
         is_in_scope,
-        connected_at,
-        as_of,
         returned_after_drop,
-        returned_within_return_window
+        returned_within_return_window,
+        days_to_return
     from users
     where dropped_after_connection
-),
-
-first_return as (
-    select
-        dropped.user_id,
-        min(sessions.started_at) as returned_at
-    from dropped
-    inner join sessions
-        on dropped.user_id = sessions.user_id
-        and dropped.connected_at < sessions.started_at
-        and dropped.as_of >= sessions.started_at
-    group by dropped.user_id
 ),
 
 returns as (
@@ -64,11 +47,9 @@ returns as (
         return_window.return_window_days,
         dropped.returned_after_drop,
         dropped.returned_within_return_window,
-        {{ elapsed_days('dropped.connected_at', 'first_return.returned_at') }} as days_to_return
+        dropped.days_to_return
     from dropped
     cross join return_window
-    left join first_return
-        on dropped.user_id = first_return.user_id
 )
 
 select

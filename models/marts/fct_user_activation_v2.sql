@@ -120,9 +120,12 @@ final as (
         milestones_completed,
         milestones_applicable,
         -- Added in version 2 (after the version-1 columns, so a BI tool reading by position
-        -- keeps its columns): time to next action.
+        -- keeps its columns): time to next action ...
         next_action_at,
-        minutes_to_next_action
+        minutes_to_next_action,
+        -- ... and the return itself, so no reader re-derives it from sessions.
+        returned_at,
+        {{ elapsed_days('connected_at', 'returned_at') }} as days_to_return
     from combined
 )
 
