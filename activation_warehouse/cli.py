@@ -62,6 +62,7 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from activation_warehouse.settings import recorded_value
     from activation_warehouse.validate import DEFAULT_DOCS_DIR, ValidationSetupError, validate_warehouse
 
     target = Path(args.warehouse) if args.warehouse else warehouse_path()
@@ -69,7 +70,7 @@ def _validate(args: argparse.Namespace) -> int:
         report = validate_warehouse(
             target,
             Path(args.docs_dir) if args.docs_dir else DEFAULT_DOCS_DIR,
-            raw_schema=args.raw_schema,
+            raw_schema=args.raw_schema or recorded_value(target, "raw_schema"),
             batch_rows=args.batch_rows,
         )
     except ValidationSetupError as error:
@@ -80,19 +81,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    import yaml
-
     from activation_warehouse.report import DEFAULT_REPORT_PATH, ReportError, write_report
 
     target = Path(args.warehouse) if args.warehouse else warehouse_path()
     try:
-        try:
-            build_vars = yaml.safe_load(args.vars) if args.vars else {}
-        except yaml.YAMLError as error:
-            raise ReportError(f"--vars is not YAML: {error}") from error
-        if not isinstance(build_vars, dict):
-            raise ReportError(f"--vars must be a YAML mapping, as dbt's: {args.vars!r}")
-        result = write_report(target, Path(args.out) if args.out else DEFAULT_REPORT_PATH, build_vars)
+        result = write_report(target, Path(args.out) if args.out else DEFAULT_REPORT_PATH)
     except ReportError as error:
         print(f"report failed: {error}", file=sys.stderr)
         return 1
@@ -164,7 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
     validate.add_argument("--docs-dir", default=None, help="folder for the Data Docs page index.html (default: target/data_docs)")
-    validate.add_argument("--raw-schema", default="raw", help="raw schema (default: raw)")
+    validate.add_argument(
+        "--raw-schema", default=None,
+        help="raw schema (default: the raw_schema the build used, from marts.activation_settings)",
+    )
     validate.add_argument("--batch-rows", type=int, default=500_000, help="rows per batch for big tables (default: 500000)")
     validate.set_defaults(handler=_validate)
 
@@ -173,8 +169,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb; the published copy works too)")
     report.add_argument("--out", default=None, help="HTML file to write (default: reports/activation_report.html)")
-    report.add_argument("--vars", default=None,
-                        help="the --vars the build ran with, as dbt takes them (a YAML mapping); the page's window labels follow them")
     report.set_defaults(handler=_report)
 
     publish = commands.add_parser(

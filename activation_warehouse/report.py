@@ -33,11 +33,11 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import yaml
 
 from activation_warehouse.marts import latest_relation
 from activation_warehouse import report_sections as extra
 from activation_warehouse.paths import PROJECT_DIR
+from activation_warehouse.settings import SETTINGS_MART, load_registry, parse_value
 
 DEFAULT_REPORT_PATH = PROJECT_DIR / "reports" / "activation_report.html"
 
@@ -89,7 +89,7 @@ DQ_TITLES = {
     "dq_source_freshness": "Source freshness",
     "dq_tracking_plan_conformance": "Tracking-plan conformance",
 }
-#: Vars shown at the foot, in this order (values from the warehouse where a mart records them).
+#: Vars shown at the foot, in this order (values in force from marts.activation_settings).
 VARS_SHOWN = (
     "activation_window_days", "as_of", "in_scope_min_employees", "in_scope_max_employees",
     "invest_threshold", "defer_threshold", "min_decision_users", "post_connection_minutes",
@@ -138,6 +138,7 @@ _QUERIES: dict[str, str] = {
         " returned_after_drop, returned_within_return_window, epoch(window_ends_at - signed_up_at) / 86400.0 as window_days"
         f" from {USERS}"
     ),
+    SETTINGS_MART: f"select * from {SETTINGS_MART} order by setting_order",
     "seeds.milestones": "select * from seeds.milestones order by milestone_order",
     "seeds.milestone_events": "select * from seeds.milestone_events order by milestone_key, event_name",
     "seeds.company_size_bands": "select * from seeds.company_size_bands order by band_order",
@@ -156,20 +157,8 @@ _QUERIES: dict[str, str] = {
 _COUNTED = ("marts.fct_events", "marts.event_quarantine", "marts.event_duplicates", "marts.stalled_users")
 
 
-def _project_vars() -> dict[str, Any]:
-    try:
-        project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
-    except (OSError, yaml.YAMLError):
-        return {}
-    return dict(project.get("vars") or {})
-
-
-def read_report_data(warehouse: Path, build_vars: dict[str, Any] | None = None) -> ReportData:
-    """Read what the page needs; the connection is read-only and closed on return.
-
-    `build_vars` are the vars the build ran with (`dbt build --vars`), which the warehouse
-    does not record everywhere yet: they replace dbt_project.yml's defaults (a value a
-    mart records still wins, being what the build used)."""
+def read_report_data(warehouse: Path) -> ReportData:
+    """Read what the page needs; the connection is read-only and closed on return."""
     warehouse = Path(warehouse)
     if not warehouse.is_file():
         raise ReportError(f"no warehouse at {warehouse}: run `make build` first")
@@ -203,7 +192,7 @@ def read_report_data(warehouse: Path, build_vars: dict[str, Any] | None = None) 
                 data.counts[name] = int(connection.execute(f"select count(*) from {name}").fetchall()[0][0])
     finally:
         connection.close()
-    data.vars = _vars_in_force(data, build_vars or {})
+    data.vars = _vars_in_force(data)
     return data
 
 
@@ -246,63 +235,50 @@ def _dq_issues(connection: duckdb.DuckDBPyConnection, existing: set[str]) -> pd.
     ).df()
 
 
-def _vars_in_force(data: ReportData, build_vars: dict[str, Any]) -> dict[str, tuple[Any, str]]:
-    """Each var's value and where it comes from: a mart that records it at build time, else
-    the build's --vars as the report was told them, else dbt_project.yml (a --vars override
-    at build time is recorded only where a mart keeps it)."""
-    project = _project_vars()
-    found: dict[str, tuple[Any, str]] = {
-        name: (project[name], "dbt_project.yml") for name in VARS_SHOWN if name in project
-    }
-    found.update({name: (value, "--vars") for name, value in build_vars.items() if name in VARS_SHOWN})
+def _vars_in_force(data: ReportData) -> dict[str, tuple[Any, str]]:
+    """Each var's value and where it comes from: marts.activation_settings, which every build
+    writes from the vars it ran with (so a `--vars` override shows), never dbt_project.yml
+    nor a guess from the data. A warehouse built before that mart existed shows the
+    registry's defaults, labelled as not recorded."""
+    found: dict[str, tuple[Any, str]] = {}
+    settings = data.get(SETTINGS_MART)
+    if settings is not None and len(settings):
+        for row in settings.itertuples(index=False):
+            if row.setting_name in VARS_SHOWN:
+                text = None if pd.isna(row.value_in_force) else row.value_in_force
+                origin = SETTINGS_MART + (" (set for this build)" if bool(row.differs_from_default) else "")
+                found[row.setting_name] = (parse_value(row.value_type, text), origin)
+    else:
+        for setting in load_registry():
+            if setting.name in VARS_SHOWN:
+                found[setting.name] = (setting.default, f"default; not recorded ({SETTINGS_MART} not built)")
     decision = data.get("marts.activation_decision")
-    if decision is not None and len(decision):
-        row = decision.iloc[0]
-        for name in ("invest_threshold", "defer_threshold", "min_decision_users"):
-            if name in decision.columns and pd.notna(row[name]):
-                found[name] = (row[name], "marts.activation_decision")
-        if pd.notna(row.get("as_of")):
-            set_explicitly = project.get("as_of") not in (None, "")
-            found["as_of"] = (
-                f"{pd.Timestamp(row['as_of']):%Y-%m-%d %H:%M:%S} UTC",
-                "marts.activation_decision" + ("" if set_explicitly else " (latest clean event)"),
-            )
-    users = data.get(USERS)
-    if users is not None and len(users) and users["window_days"].notna().any():
-        days = users["window_days"].dropna().round(6).mode()
-        if len(days):
-            value = float(days.iloc[0])
-            found["activation_window_days"] = (int(value) if value.is_integer() else value, USERS)
-    opportunity = data.get("marts.activation_opportunity")
-    if opportunity is not None and len(opportunity) and "activated_to_paid_rate" in opportunity.columns:
-        found["activated_to_paid_rate"] = (float(opportunity["activated_to_paid_rate"].iloc[0]), "marts.activation_opportunity")
-    experiments = data.get("marts.experiment_results")
-    if experiments is not None and len(experiments) and "is_control" in experiments.columns:
-        controls = experiments.loc[experiments["is_control"].astype(bool), "variant"].unique()
-        if len(controls) == 1:
-            found["control_variant"] = (controls[0], "marts.experiment_results")
+    if decision is not None and len(decision) and pd.notna(decision.iloc[0].get("as_of")):
+        set_explicitly = found.get("as_of", (None, ""))[0] is not None
+        found["as_of"] = (
+            f"{pd.Timestamp(decision.iloc[0]['as_of']):%Y-%m-%d %H:%M:%S} UTC",
+            "marts.activation_decision" + ("" if set_explicitly else " (latest clean event)"),
+        )
     return found
 
 
 #: The settings whose value the page writes in words, and the unit of each.
-SETTING_UNITS = {"post_connection_minutes": "minute", "return_window_days": "day"}
-
-
 def setting_label(data: ReportData, name: str) -> str:
     """A setting in force in words, e.g. "30 minutes" or "3 days", for every label that names
-    a window. Labels must follow the settings, never state their defaults; this is the one
-    place that reads them, to be switched to the warehouse's marts.activation_settings once
-    it is built (today: the vars the report has, see _vars_in_force)."""
+    a window. Labels must follow the settings, never state their defaults: the value is the
+    one marts.activation_settings recorded for the build (see _vars_in_force) and the unit
+    is the registry's (macros/config/settings.sql), so no unit is written here."""
     value = data.vars.get(name, (None, ""))[0]
-    unit = SETTING_UNITS[name]
+    units = {setting.name: setting.unit for setting in load_registry()}
+    unit = units.get(name, "")
     if value is None:
         return f"the {name} setting"
     try:
         number = float(value)
     except (TypeError, ValueError):  # not a number: dbt's validate_vars stops such a build
-        return f"{value} {unit}s"
+        return f"{value} {unit}"
     shown = f"{int(number)}" if number.is_integer() else f"{number:g}"
-    return f"{shown} {unit}{'' if number == 1 else 's'}"
+    return f"{shown} {unit[:-1] if number == 1 and unit.endswith('s') else unit}"
 
 
 # --------------------------------------------------------------------------- formatting
@@ -1286,8 +1262,8 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
         f"Report generated {generated_at:%Y-%m-%d %H:%M} UTC from <code>{_esc(data.warehouse)}</code>.</p>"
         "<p class='note'>A milestone counts when reached within the activation window of signup, at or after the previous one; "
         "a user is activated on reaching the <i>activation</i> milestone. Only mature users (signup + window ≤ as-of) count toward a rate. "
-        "The milestones come from the seeds <code>milestones</code> and <code>milestone_events</code>; the vars from the marts that record them, "
-        "else <code>dbt_project.yml</code>.</p>"
+        "The milestones come from the seeds <code>milestones</code> and <code>milestone_events</code>; the vars from "
+        "<code>marts.activation_settings</code>, the values the build ran with.</p>"
         + section_definition(data) + "</footer>"
     )
     bundle, vl_version = _vega_bundle()
@@ -1301,12 +1277,11 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
     return page, list(specs), verdict, as_of
 
 
-def write_report(warehouse: Path, out: Path = DEFAULT_REPORT_PATH,
-                 build_vars: dict[str, Any] | None = None) -> ReportResult:
+def write_report(warehouse: Path, out: Path = DEFAULT_REPORT_PATH) -> ReportResult:
     """Read the warehouse (read-only, closed again), write the report atomically, return where.
-    `build_vars`: the --vars the build ran with (see read_report_data)."""
+    The definition in force comes from marts.activation_settings, which the build wrote."""
     started = time.perf_counter()
-    data = read_report_data(Path(warehouse), build_vars)
+    data = read_report_data(Path(warehouse))
     page, charts, verdict, as_of = render_html(data)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)

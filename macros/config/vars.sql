@@ -1,6 +1,7 @@
-{#- Typed access to project vars. A var is never pasted into SQL unchecked: each accessor
-    refuses a value of the wrong type or out of range with a message naming the var, at
-    compile time, so a bad definition stops the build before any model runs. -#}
+{#- The type checks behind setting() (macros/config/settings.sql). A var is never pasted into
+    SQL unchecked: each check refuses a value of the wrong type or out of range with a
+    message naming the var, at compile time, so a bad definition stops the build before any
+    model runs. Bounds come from the settings registry, never from a caller. -#}
 
 {% macro _var_error(name, value, expected) -%}
     {{ exceptions.raise_compiler_error(
@@ -8,8 +9,7 @@
     ) }}
 {%- endmacro %}
 
-{% macro int_var(name, min=none, max=none) -%}
-    {%- set value = var(name) -%}
+{% macro _integer_value(name, value, min=none, max=none) -%}
     {%- set text = value | string | trim -%}
     {%- if value is boolean or not modules.re.fullmatch('-?[0-9]+', text) -%}
         {{ _var_error(name, value, 'an integer') }}
@@ -21,8 +21,7 @@
     {{ return(number) }}
 {%- endmacro %}
 
-{% macro number_var(name, min=none, max=none) -%}
-    {%- set value = var(name) -%}
+{% macro _number_value(name, value, min=none, max=none) -%}
     {%- set text = value | string | trim -%}
     {%- if value is boolean or not modules.re.fullmatch('-?[0-9]+(\.[0-9]+)?', text) -%}
         {{ _var_error(name, value, 'a number') }}
@@ -34,9 +33,9 @@
     {{ return(number) }}
 {%- endmacro %}
 
-{#- A date var, returned as 'YYYY-MM-DD' text only once it is a real calendar date. -#}
-{% macro date_var(name) -%}
-    {%- set value = var(name) | string | trim -%}
+{#- A date, returned as 'YYYY-MM-DD' text only once it is a real calendar date. -#}
+{% macro _date_value(name, value) -%}
+    {%- set value = value | string | trim -%}
     {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
         {{ _var_error(name, value, 'a date as YYYY-MM-DD') }}
     {%- endif -%}
@@ -53,9 +52,9 @@
     {{ return(value) }}
 {%- endmacro %}
 
-{#- A SQL identifier var (a schema name): letters, digits and underscores only. -#}
-{% macro identifier_var(name) -%}
-    {%- set value = var(name) | string | trim -%}
+{#- A SQL identifier (a schema name): letters, digits and underscores only. -#}
+{% macro _identifier_value(name, value) -%}
+    {%- set value = value | string | trim -%}
     {%- if not modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_]*', value) -%}
         {{ _var_error(name, value, 'an identifier (letters, digits, underscores)') }}
     {%- endif -%}
@@ -65,8 +64,7 @@
 {#- An optional point in time: null, a date ('YYYY-MM-DD', meaning 00:00 UTC) or a
     date-time ('YYYY-MM-DD HH:MM:SS' or with 'T'), returned as 'YYYY-MM-DD HH:MM:SS' text,
     or none when unset. -#}
-{% macro optional_timestamp_var(name) -%}
-    {%- set value = var(name, none) -%}
+{% macro _optional_timestamp_value(name, value) -%}
     {%- if value is none or (value | string | trim | lower) in ('', 'none', 'null') -%}
         {{ return(none) }}
     {%- endif -%}
@@ -89,12 +87,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A short text var, returned quoted as a SQL string literal (quotes doubled), so even a
-    hostile value stays data. -#}
-{% macro text_var(name) -%}
-    {%- set value = var(name) -%}
+{#- A short, non-empty text (a label), returned as it is; setting() quotes it as a SQL
+    literal (sql_string_literal) so even a hostile value stays data. -#}
+{% macro _text_value(name, value) -%}
     {%- if value is none or value is boolean or value is number or (value | string | trim) == '' -%}
         {{ _var_error(name, value, 'a non-empty text') }}
     {%- endif -%}
-    {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
+    {{ return(value | string) }}
 {%- endmacro %}

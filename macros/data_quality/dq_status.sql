@@ -41,7 +41,7 @@
 {#- The fewest rows a share is judged on (var dq_min_judged_rows): below it the row is
     shown but `not_judged`, since one odd row among two is half the day. -#}
 {% macro dq_min_judged_rows() -%}
-    {{ return(int_var('dq_min_judged_rows', min=1, max=1000000)) }}
+    {{ return(setting('dq_min_judged_rows')) }}
 {%- endmacro %}
 
 {#- The share successes / trials as a double (never an integer division). The callers'

@@ -7,7 +7,7 @@
     select
         coalesce(
             {{ dbt.dateadd(
-                'hour', -1 * int_var('incremental_lookback_hours', min=0, max=8760), 'max(received_at)'
+                'hour', -1 * setting('incremental_lookback_hours'), 'max(received_at)'
             ) }},
             cast('1900-01-01' as {{ dbt.type_timestamp() }})
         ) as received_from

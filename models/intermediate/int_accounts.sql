@@ -21,8 +21,8 @@ banded as (
         coalesce(size_bands.company_size_band, 'unknown') as company_size_band,
         coalesce(
             accounts.employee_count
-            between {{ int_var('in_scope_min_employees', min=1) }}
-            and {{ int_var('in_scope_max_employees', min=1) }},
+            between {{ setting('in_scope_min_employees') }}
+            and {{ setting('in_scope_max_employees') }},
             false
         ) as is_in_scope
     from accounts

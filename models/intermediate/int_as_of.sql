@@ -2,7 +2,7 @@
 -- 00:00 UTC), else the latest clean occurred_at of any event, internal and test traffic
 -- included. Never the wall clock, so a rebuild of the same data gives the same numbers.
 
-{%- set as_of_var = optional_timestamp_var('as_of') %}
+{%- set as_of_var = setting('as_of') %}
 
 with
 

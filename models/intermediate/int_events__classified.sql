@@ -44,9 +44,9 @@ judged as (
         case
             when event_id is null then 'missing_event_id'
             when occurred_at is null then 'unparseable_occurred_at'
-            when occurred_at < cast('{{ date_var("min_event_date") }}' as {{ dbt.type_timestamp() }})
+            when occurred_at < cast('{{ setting("min_event_date") }}' as {{ dbt.type_timestamp() }})
                 then 'occurred_before_min_date'
-            when occurred_at > {{ dbt.dateadd('day', int_var('max_clock_skew_days', min=0), 'received_at') }}
+            when occurred_at > {{ dbt.dateadd('day', setting('max_clock_skew_days'), 'received_at') }}
                 then 'occurred_after_received'
             when user_id is null and anonymous_id is null then 'missing_identity'
             when event_name is null then 'missing_event_name'

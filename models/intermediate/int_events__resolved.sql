@@ -1,7 +1,8 @@
 -- Clean events with their identity resolved and their context attached: who (the
 -- event's own user_id, else the user its anonymous_id was first seen with), which account
--- (the event's own, else the user's), whether they are test or internal traffic, and what
--- the tracking plan says of the event name.
+-- (the event's own, else the user's), whether they are test or internal traffic (the
+-- person's: macro is_excluded_from_metrics, the rule int_users applies), and what the
+-- tracking plan says of the event name.
 --
 -- Incremental (README, "Incremental builds"; delete+insert on event_id): a run resolves
 -- again exactly the events whose answer can have changed since the last run:
@@ -54,6 +55,19 @@ accounts as (
     select * from {{ ref('stg_app__accounts') }}
 ),
 
+-- Every user with whether they are kept out of the metrics: the one rule, on the user's
+-- own flag and the test flag of the account they belong to (not the event's account).
+people as (
+    select
+        users.user_id,
+        users.account_id,
+        users.is_internal,
+        {{ is_excluded_from_metrics('users.is_internal', 'accounts.is_test') }} as is_excluded_from_metrics
+    from users
+    left join accounts
+        on users.account_id = accounts.account_id
+),
+
 tracking_plan as (
     select * from {{ ref('tracking_plan') }}
 ),
@@ -103,23 +117,29 @@ tracking_plan as (
             is_internal_user,
             own_account_id is null as takes_user_account,
             account_id,
-            is_test_account
+            is_test_account,
+            is_excluded_from_metrics
         from {{ this }}
     ),
 
     changed_users as (
         select recorded_context.user_id
         from recorded_context
-        left join users
-            on recorded_context.user_id = users.user_id
+        left join people
+            on recorded_context.user_id = people.user_id
+        left join accounts as event_accounts
+            on recorded_context.account_id = event_accounts.account_id
         where
             recorded_context.user_id is not null
             and (
-                recorded_context.is_internal_user != coalesce(users.is_internal, false)
+                recorded_context.is_internal_user != coalesce(people.is_internal, false)
                 or (
                     recorded_context.takes_user_account
-                    and recorded_context.account_id is distinct from users.account_id
+                    and recorded_context.account_id is distinct from people.account_id
                 )
+                -- The user's account, its test flag or the user's presence changed.
+                or recorded_context.is_excluded_from_metrics
+                != coalesce(people.is_excluded_from_metrics, event_accounts.is_test, false)
             )
     ),
 
@@ -317,7 +337,7 @@ final as (
         identified.received_at,
         identified.user_id,
         identified.anonymous_id,
-        coalesce(identified.own_account_id, users.account_id) as account_id,
+        coalesce(identified.own_account_id, people.account_id) as account_id,
         identified.is_identified_from_anonymous_id,
         tracking_plan.event_name is not null as is_in_tracking_plan,
         -- Names outside the plan count as user actions (the spec): only the backend's
@@ -329,19 +349,19 @@ final as (
         lower(trim({{ json_property('identified.properties', 'source_type') }})) as source_type,
         {{ json_property('identified.properties', 'error_code') }} as error_code,
         coalesce(accounts.is_test, false) as is_test_account,
-        coalesce(users.is_internal, false) as is_internal_user,
-        (coalesce(accounts.is_test, false) or coalesce(users.is_internal, false))
-            as is_excluded_from_metrics,
+        coalesce(people.is_internal, false) as is_internal_user,
+        -- The person's exclusion; an event without a known user, by its own account.
+        coalesce(people.is_excluded_from_metrics, accounts.is_test, false) as is_excluded_from_metrics,
         -- Bookkeeping of the incremental build: the event's own account_id (the one
         -- above may come from the user) and when the row was written.
         identified.own_account_id,
         loaded.loaded_through
     from identified
     cross join loaded
-    left join users
-        on identified.user_id = users.user_id
+    left join people
+        on identified.user_id = people.user_id
     left join accounts
-        on coalesce(identified.own_account_id, users.account_id) = accounts.account_id
+        on coalesce(identified.own_account_id, people.account_id) = accounts.account_id
     left join tracking_plan
         on identified.event_name = tracking_plan.event_name
 )

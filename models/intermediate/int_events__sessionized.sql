@@ -27,7 +27,7 @@
 
 {%- set incremental_run = is_incremental() %}
 
-{%- set timeout_seconds = int_var('session_timeout_minutes', min=1, max=1440) * 60 %}
+{%- set timeout_seconds = setting('session_timeout_minutes') * 60 %}
 
 {#- A person is the resolved user, else the anonymous id. -#}
 {%- set person_type = "case when user_id is not null then 'user' else 'anonymous' end" %}

@@ -7,7 +7,7 @@
 -- The steps are walked in order up to the var max_funnel_steps; only integers reach the
 -- SQL text, never a seed value.
 
-{%- set max_steps = int_var('max_funnel_steps', min=2, max=20) %}
+{%- set max_steps = setting('max_funnel_steps') %}
 
 with
 

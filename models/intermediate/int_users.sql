@@ -1,6 +1,7 @@
--- The users in the metrics, with the segments every funnel is cut by. Internal users,
--- users of test accounts and users who signed up after the as-of time are left out here,
--- once, so no mart can count them.
+-- The users in the metrics, with the segments every funnel is cut by. Internal users and
+-- users of test accounts (macro is_excluded_from_metrics, the rule int_events__resolved
+-- applies too) and users who signed up after the as-of time are left out here, once, so
+-- no mart can count them.
 
 with
 
@@ -30,8 +31,7 @@ in_metrics as (
     left join accounts
         on users.account_id = accounts.account_id
     where
-        not users.is_internal
-        and not coalesce(accounts.is_test, false)
+        not {{ is_excluded_from_metrics('users.is_internal', 'accounts.is_test') }}
         and users.signed_up_at is not null
         and users.signed_up_at <= as_of.as_of
 ),

@@ -3,7 +3,7 @@
 -- the session that held the connection, returns in later sessions, and the last action.
 -- All durations are exact elapsed time. One row per connected user in the metrics.
 
-{%- set post_connection_seconds = int_var('post_connection_minutes', min=1, max=10080) * 60 %}
+{%- set post_connection_seconds = setting('post_connection_minutes') * 60 %}
 
 with
 
@@ -165,6 +165,22 @@ first_sync_error as (
     where failure_rank = 1
 ),
 
+-- The first user action strictly after the connection (so never the connection event
+-- itself, nor another action at the same instant), at or before the as-of time: value or
+-- not, it shows whether the user kept going after connecting.
+next_action as (
+    select
+        connected.user_id,
+        min(events.occurred_at) as next_action_at
+    from connected
+    inner join events
+        on connected.user_id = events.user_id
+        and events.is_user_action
+        and connected.connected_at < events.occurred_at
+        and connected.as_of >= events.occurred_at
+    group by connected.user_id
+),
+
 connecting_session as (
     select
         connected.user_id,
@@ -195,6 +211,8 @@ final as (
     select
         connected.user_id,
         {{ elapsed_minutes('connected.connected_at', 'connected.first_value_at') }} as minutes_to_first_value,
+        next_action.next_action_at,
+        {{ elapsed_minutes('connected.connected_at', 'next_action.next_action_at') }} as minutes_to_next_action,
         coalesce(first_minutes.post_connection_actions, 0) as post_connection_actions,
         coalesce(first_minutes.had_value_event_post_connection, false) as had_value_event_post_connection,
         coalesce(first_minutes.saw_empty_state_post_connection, false) as saw_empty_state_post_connection,
@@ -216,6 +234,8 @@ final as (
     from connected
     left join first_minutes
         on connected.user_id = first_minutes.user_id
+    left join next_action
+        on connected.user_id = next_action.user_id
     left join readiness
         on connected.user_id = readiness.user_id
     left join sync_failures

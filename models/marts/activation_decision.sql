@@ -6,9 +6,9 @@
 -- threshold or sits between them, or there are fewer than var min_decision_users users).
 -- Always exactly one row, even with no users (then `investigate` and a null rate).
 
-{%- set invest_threshold = number_var('invest_threshold', min=0, max=1) %}
-{%- set defer_threshold = number_var('defer_threshold', min=0, max=1) %}
-{%- set min_decision_users = int_var('min_decision_users', min=1) %}
+{%- set invest_threshold = setting('invest_threshold') %}
+{%- set defer_threshold = setting('defer_threshold') %}
+{%- set min_decision_users = setting('min_decision_users') %}
 {%- set invest_text = '%g' | format(invest_threshold * 100) ~ '%' %}
 {%- set defer_text = '%g' | format(defer_threshold * 100) ~ '%' %}
 

@@ -11,7 +11,7 @@
 -- driver_spread (best minus worst bucket rate among the driver's buckets with at least
 -- `min_driver_bucket_users` users, var, default 10) lets a report rank the drivers.
 
-{%- set min_bucket_users = int_var('min_driver_bucket_users', min=1) %}
+{%- set min_bucket_users = setting('min_driver_bucket_users') %}
 
 with
 

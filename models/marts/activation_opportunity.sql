@@ -13,7 +13,7 @@
 --       (one span for all bands): it scales the observed cohort to one year of signups.
 --       Null (and so null revenue) when the span is 0.
 
-{%- set activated_to_paid_rate = number_var('activated_to_paid_rate', min=0, max=1) %}
+{%- set activated_to_paid_rate = setting('activated_to_paid_rate') %}
 
 with
 

@@ -7,7 +7,7 @@
 -- users_excluded_multiple_variants. Each variant is compared with the control variant
 -- (var control_variant) by a two-sided pooled two-proportion z-test.
 
-{%- set control_variant = text_var('control_variant') %}
+{%- set control_variant = setting('control_variant') %}
 
 with
 

@@ -41,6 +41,8 @@ combined as (
         users.window_ends_at,
         users.as_of,
         post_connection.minutes_to_first_value,
+        post_connection.next_action_at,
+        post_connection.minutes_to_next_action,
         post_connection.post_connection_actions,
         post_connection.had_value_event_post_connection,
         post_connection.saw_empty_state_post_connection,
@@ -102,7 +104,7 @@ final as (
             when is_mature and is_connected and not is_activated then
                 coalesce(
                     {{ elapsed_seconds('connected_at', 'returned_at') }}
-                    <= {{ int_var('return_window_days', min=1) }} * 86400,
+                    <= {{ setting('return_window_days') }} * 86400,
                     false
                 )
         end as returned_within_return_window,
@@ -112,11 +114,15 @@ final as (
             and not is_activated
             and not is_mature
             and last_action_at is not null
-            and {{ elapsed_seconds('last_action_at', 'as_of') }} >= {{ int_var('stall_days', min=1) }} * 86400
+            and {{ elapsed_seconds('last_action_at', 'as_of') }} >= {{ setting('stall_days') }} * 86400
         ) as is_stalled,
         current_milestone,
         milestones_completed,
-        milestones_applicable
+        milestones_applicable,
+        -- Added in version 2 (after the version-1 columns, so a BI tool reading by position
+        -- keeps its columns): time to next action.
+        next_action_at,
+        minutes_to_next_action
     from combined
 )
 

@@ -5,6 +5,6 @@
 
 {{ test_expression_is_true(
     model=ref('fct_events'),
-    expression="occurred_at >= cast('" ~ date_var('min_event_date') ~ "' as " ~ dbt.type_timestamp() ~ ")
-        and occurred_at <= " ~ dbt.dateadd('day', int_var('max_clock_skew_days', min=0), 'received_at')
+    expression="occurred_at >= cast('" ~ setting('min_event_date') ~ "' as " ~ dbt.type_timestamp() ~ ")
+        and occurred_at <= " ~ dbt.dateadd('day', setting('max_clock_skew_days'), 'received_at')
 ) }}

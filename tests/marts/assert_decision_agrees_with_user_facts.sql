@@ -69,9 +69,9 @@ judged as (
         case when expected_users > 0 then expected_ci_low end as expected_ci_low,
         case when expected_users > 0 then expected_ci_high end as expected_ci_high,
         case
-            when expected_users < {{ int_var('min_decision_users', min=1) }} then 'investigate'
-            when expected_ci_low > {{ number_var('invest_threshold', min=0, max=1) }} then 'invest'
-            when expected_ci_high < {{ number_var('defer_threshold', min=0, max=1) }} then 'defer'
+            when expected_users < {{ setting('min_decision_users') }} then 'investigate'
+            when expected_ci_low > {{ setting('invest_threshold') }} then 'invest'
+            when expected_ci_high < {{ setting('defer_threshold') }} then 'defer'
             else 'investigate'
         end as expected_verdict
     from recomputed
@@ -121,9 +121,9 @@ final as (
         or drop_rate_ci_high > 1
         or verdict is distinct from expected_verdict
         or verdict_reason is null
-        or invest_threshold != {{ number_var('invest_threshold', min=0, max=1) }}
-        or defer_threshold != {{ number_var('defer_threshold', min=0, max=1) }}
-        or min_decision_users != {{ int_var('min_decision_users', min=1) }}
+        or invest_threshold != {{ setting('invest_threshold') }}
+        or defer_threshold != {{ setting('defer_threshold') }}
+        or min_decision_users != {{ setting('min_decision_users') }}
 )
 
 select * from final

@@ -264,12 +264,10 @@ EVERY_SETTING_CHANGED = {
 
 
 def _setting_defaults() -> dict[str, object]:
-    """The default of every setting, as dbt_project.yml's vars hold them."""
-    import yaml
+    """The default of every setting, from the settings registry (macros/config/settings.sql)."""
+    from activation_warehouse.settings import load_registry
 
-    from activation_warehouse.paths import PROJECT_DIR
-
-    return dict(yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"])
+    return {setting.name: setting.default for setting in load_registry()}
 
 
 def test_every_setting_has_a_changed_value_here() -> None:
@@ -293,3 +291,29 @@ def test_the_scenario_builds_green_with_every_setting_changed(tmp_path: Path) ->
     )[0]
     assert (as_of, invest, defer) == (datetime(2026, 4, 30), 0.5, 0.1)
     assert warehouse.scalar("select count(*) from marts.experiment_results where is_control and variant = 'treatment'") == 1
+
+
+def test_the_report_shows_the_changed_definition(changed: ScratchWarehouse, tmp_path: Path) -> None:
+    from activation_warehouse.report import write_report
+
+    out = tmp_path / "report.html"
+    write_report(changed.path, out)
+    page = out.read_text(encoding="utf-8")
+    assert "first 60 minutes" in page  # the post-connection drivers' titles
+    assert "back within 3 days" in page  # the verdict's return-window figure
+    for stale in ("30 minutes", "first 30 min", "within 7 days"):
+        assert stale not in page, stale
+
+
+def test_the_semantic_layer_follows_the_changed_definition(changed: ScratchWarehouse) -> None:
+    import json
+
+    manifest = json.loads((changed.target_dir / "semantic_manifest.json").read_text())
+    windows = {
+        metric["name"]: metric["type_params"]["conversion_type_params"]["window"]
+        for metric in manifest["metrics"] if metric["type"] == "conversion"
+    }
+    assert {(window["count"], window["granularity"]) for window in windows.values()} == {(7, "day"), (60, "minute")}
+    # In scope and dropped: u01-u07 u13 u14 u15 u17 u18 u19 (13); back within 3 days: u05 u07 u17.
+    (row,) = changed.mf("--metrics", "returned_within_return_window_rate")
+    assert float(row["returned_within_return_window_rate"]) == pytest.approx(3 / 13)

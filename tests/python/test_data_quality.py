@@ -2,7 +2,7 @@
 demo passes it.
 
 The demo data is generated once (fixed seed and end time, the default scale, whose
-measured values the thresholds in dbt_project.yml were set against). Every build here is
+measured values the thresholds of the settings registry were set against). Every build here is
 `dbt build` of the data-quality marts, their ancestors and their tests
 (`+path:models/marts/data_quality`; unit tests do not read data and run elsewhere; the
 whole project's build of the same demo is test_demo_build.py's), with `check=False`. The
@@ -41,6 +41,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from activation_warehouse.event_names import normalized_event_name_sql
 from activation_warehouse.generate import DemoConfig, generate_demo
 from activation_warehouse.load import load_folder
 
@@ -58,8 +59,9 @@ CHECKS = (
 #: Every threshold test of the suite: one per data-quality mart and severity.
 DQ_TESTS = tuple(f"{check}__{level}" for check in CHECKS for level in ("warn", "error"))
 
-# DuckDB spelling of the staging's event-name normalisation (macro normalize_event_name).
-EVENT_NAME = r"nullif(regexp_replace(lower(trim(event_name)), '[\s_-]+', '_', 'g'), '')"
+# The staging's event-name normalisation (macro normalize_event_name), in DuckDB SQL: read
+# from the macro, never restated (test_event_name_rule.py proves the two agree).
+EVENT_NAME = normalized_event_name_sql("event_name")
 # Half of the events, chosen by event_id so every copy of an event shares the choice.
 HALF = "hash(coalesce(event_id, '')) % 2 = 0"
 

@@ -76,6 +76,7 @@ from hypothesis import strategies as st
 
 from activation_warehouse.contract import RAW_TABLES, SEEDS_DIR, tracking_plan
 from activation_warehouse.load import load_folder
+from activation_warehouse.settings import default
 
 from conftest import FIXTURES_DIR, ScratchWarehouse
 from test_incremental import assert_reconciles
@@ -89,9 +90,9 @@ SCENARIO = FIXTURES_DIR / "scenario"
 #: received 2026-04-01 to 04-30), so the freshness and volume checks see a normal stream.
 RECEIVED_FROM = datetime(2026, 4, 20, 0, 0)
 RECEIVED_SPAN = timedelta(days=10)
-#: dbt_project.yml vars min_event_date and max_clock_skew_days, at their defaults.
-MIN_EVENT_TIME = datetime(2015, 1, 1)
-MAX_CLOCK_SKEW = timedelta(days=1)
+#: The settings min_event_date and max_clock_skew_days, at their registry defaults.
+MIN_EVENT_TIME = datetime.fromisoformat(default("min_event_date"))
+MAX_CLOCK_SKEW = timedelta(days=default("max_clock_skew_days"))
 
 PLAN = tracking_plan()
 with open(SEEDS_DIR / "tracking_plan_required_properties.csv", newline="", encoding="utf-8") as _handle:

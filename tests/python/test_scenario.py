@@ -714,3 +714,50 @@ def test_cohort_segments_cross_weeks_with_segments(built: ScratchWarehouse) -> N
     # crm in the first week: u01 u04 u06 u13 u14 u15 connected; u04 and u14 dropped.
     assert rows[("2026-04-06", "data_source_type", "crm")] == ["mature", 6, 6, 0, 6, 4, 2, 2 / 6]
     assert rows[("2026-04-20", "data_source_type", "crm")] == ["immature", 2, 0, 2, 0, 0, 0, None]
+
+
+#: Time to next action, by hand: from connected_at to the first user action strictly after
+#: it (backend sync events are not user actions), at or before the as-of time.
+MINUTES_TO_NEXT_ACTION = {
+    "u01": 5.0,  # 09:10 -> template gallery 09:15 (the syncs at 09:10:30 and 09:12 are backend)
+    "u02": 7.0,  # 10:05 -> empty state 10:12
+    "u03": 5.0,  # 09:05 -> page 09:10
+    "u04": 5.0,  # 11:10 -> page 11:15 (the sync_failed at 11:12 is backend)
+    "u05": 135.0,  # 09:30 -> dashboard 11:45
+    "u06": 20.5,  # 10:20 -> dashboard 10:40:30
+    "u07": 1360.0,  # 04-09 09:20 -> report 04-10 08:00
+    "u08": 30.0,  # 13:30 -> report 14:00
+    "u09": None,  # nothing after connecting
+    "u10": 20.0,  # 10:10 -> invite 10:30
+    "u11": 20.0,  # 09:10 -> dashboard 09:30
+    "u13": 20130.0,  # 04-06 08:30 -> dashboard 04-20 08:00
+    "u14": 10.0,  # 08:30 -> page 08:40
+    "u15": 5.0,  # 13:10 -> empty state 13:15
+    "u16": None,  # never connects
+    "u17": 2810.0,  # 04-20 10:10 -> page 04-22 09:00
+    "u18": 11670.0,  # 04-21 09:30 -> click 04-29 12:00
+    "u19": 7000.0,  # 04-22 15:20 -> page 04-27 12:00 (4 d 20 h 40 min)
+    "u20": 10.0,  # 12:30 -> page 12:40
+}
+
+
+def test_minutes_to_next_action(built: ScratchWarehouse) -> None:
+    rows = dict(built.query("select user_id, minutes_to_next_action from marts.fct_user_activation_v2"))
+    assert rows == MINUTES_TO_NEXT_ACTION
+
+
+def test_time_to_action_distributions(built: ScratchWarehouse) -> None:
+    """Mature connected users. Activated (u01 u05 u06 u07 u08 u10 u11 u13 u15), next-action
+    minutes sorted: 5 5 20 20 20.5 30 135 1360 20130: median the 5th, 20.5; p75 at position
+    8 x 0.75 = 6: 135; p90 at 7.2: 1360 + 0.2 x (20130 - 1360) = 5114. Dropped (u02 u03 u04
+    u09 u14 u20), u09 without a next action: 5 5 7 10 10: median 7, p75 10, p90 10."""
+    rows = {
+        group: rest for group, *rest in built.query(
+            "select user_group, users, users_with_next_action, median_minutes_to_next_action,"
+            " p75_minutes_to_next_action, p90_minutes_to_next_action from marts.activation_time_to_action"
+            " where segment_type = 'overall'"
+        )
+    }
+    assert rows["activated"][:2] == [9, 9] and rows["dropped"][:2] == [6, 5]
+    assert rows["activated"][2:] == pytest.approx([20.5, 135.0, 5114.0])
+    assert rows["dropped"][2:] == pytest.approx([7.0, 10.0, 10.0])

@@ -21,7 +21,7 @@ The two conversion metrics count from the connection event, not from the signup,
 are their own view and stay out of that equality: each is checked to be a rate in [0, 1]
 and equal to an independent SQL computation over fct_user_activation with MetricFlow's
 window semantics (first value in [connected_at, connected_at + window), to the second), the
-window taken from the vars in dbt_project.yml.
+window taken from the values the build ran with (marts.activation_settings).
 
 mf costs a few seconds a call, so the metrics are batched: one call overall, one per
 channel, and three saved queries (the verdict, the cohort trend, the accounts per band).
@@ -33,9 +33,6 @@ import json
 import math
 
 import pytest
-import yaml
-
-from activation_warehouse.paths import PROJECT_DIR
 
 from conftest import ScratchWarehouse
 
@@ -148,12 +145,12 @@ def _sessions(demo: ScratchWarehouse, group: str) -> dict[str, dict[str, float |
 def _conversions(demo: ScratchWarehouse, group: str) -> dict[str, dict[str, float | None]]:
     """Independently of MetricFlow: of the mature users' connections, the share followed by
     the same user's first value at or after it and less than the window after it (seconds)."""
-    project_vars = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    in_force = dict(demo.query("select setting_name, value_in_force from marts.activation_settings"))
     converted = ", ".join(
         "count(*) filter (where first_value_at is not null"
         " and date_trunc('second', first_value_at) >= date_trunc('second', connected_at)"
         f" and date_trunc('second', first_value_at) < date_trunc('second', connected_at)"
-        f" + interval {int(project_vars[var])} {unit})"
+        f" + interval {int(in_force[var])} {unit})"
         for var, unit in CONVERSIONS.values()
     )
     rows = demo.query(

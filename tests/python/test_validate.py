@@ -151,3 +151,21 @@ def test_a_missing_warehouse_is_one_line_and_exit_1(tmp_path: Path, capsys) -> N
         validate_warehouse(tmp_path / "nothing.duckdb", None)
     assert main(["validate", "--warehouse", str(tmp_path / "nothing.duckdb")]) == 1
     assert "no warehouse at" in capsys.readouterr().err
+
+
+def test_raw_value_sets_come_from_the_sources_declaration(built: Path, tmp_path: Path) -> None:
+    """A role and a status outside the contract's sets (declared once, in _sources.yml)
+    fail the raw suites, naming the value; the marts are not read for it."""
+    broken = _copy(built, tmp_path)
+    with duckdb.connect(str(broken)) as connection:
+        connection.execute("update raw.users set role = 'owner' where user_id = (select min(user_id) from raw.users)")
+        connection.execute("update raw.data_source_connections set status = 'paused'"
+                           " where connection_id = (select min(connection_id) from raw.data_source_connections)")
+    suites = [suite for suite in build_suites() if suite.name in {"raw_users", "raw_data_source_connections"}]
+    report = validate_warehouse(broken, None, suites=suites)
+    assert [(o.suite, o.column, o.expectation) for o in report.failures] == [
+        ("raw_users", "role", "expect_column_values_to_be_in_set"),
+        ("raw_data_source_connections", "status", "expect_column_values_to_be_in_set"),
+    ]
+    assert all(o.observed.startswith("1 of ") for o in report.failures)
+    assert "'owner'" in report.failures[0].observed and "'paused'" in report.failures[1].observed

@@ -99,7 +99,7 @@ problems as (
         'more funnel steps than var max_funnel_steps' as problem,
         milestone_key
     from funnel_steps
-    where step_position > {{ int_var('max_funnel_steps', min=2, max=20) }}
+    where step_position > {{ setting('max_funnel_steps') }}
 
     union all
 

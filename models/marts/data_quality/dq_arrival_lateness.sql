@@ -8,9 +8,9 @@
 -- slightly ahead, within the quarantine's tolerance) is kept as measured, never late. A
 -- day of fewer than dq_min_judged_rows events is shown but not judged.
 
-{%- set late_after_hours = int_var('dq_late_after_hours', min=1, max=8760) %}
-{%- set warn_above = number_var('dq_late_share_warn_above', min=0, max=1) %}
-{%- set error_above = number_var('dq_late_share_error_above', min=0, max=1) %}
+{%- set late_after_hours = setting('dq_late_after_hours') %}
+{%- set warn_above = setting('dq_late_share_warn_above') %}
+{%- set error_above = setting('dq_late_share_error_above') %}
 {%- set text = dbt.type_string() %}
 
 with

@@ -15,10 +15,10 @@
 -- `dq_volume_min_baseline_days` (14) days of history is not judged. Rises are scored but
 -- not judged: growth is normal, and duplicated deliveries are dq_duplicate_share's job.
 
-{%- set baseline_days = int_var('dq_volume_baseline_days', min=3, max=365) %}
-{%- set min_baseline_days = int_var('dq_volume_min_baseline_days', min=1, max=365) %}
-{%- set warn_score = number_var('dq_volume_warn_score', min=0, max=1000) %}
-{%- set error_score = number_var('dq_volume_error_score', min=0, max=1000) %}
+{%- set baseline_days = setting('dq_volume_baseline_days') %}
+{%- set min_baseline_days = setting('dq_volume_min_baseline_days') %}
+{%- set warn_score = setting('dq_volume_warn_score') %}
+{%- set error_score = setting('dq_volume_error_score') %}
 {%- set text = dbt.type_string() %}
 
 with

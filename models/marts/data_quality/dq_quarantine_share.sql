@@ -6,8 +6,8 @@
 -- share (see _data_quality__docs.md, dq_quarantine_share); a day of fewer than
 -- dq_min_judged_rows raw rows is shown but not judged.
 
-{%- set warn_above = number_var('dq_quarantine_share_warn_above', min=0, max=1) %}
-{%- set error_above = number_var('dq_quarantine_share_error_above', min=0, max=1) %}
+{%- set warn_above = setting('dq_quarantine_share_warn_above') %}
+{%- set error_above = setting('dq_quarantine_share_error_above') %}
 {%- set text = dbt.type_string() %}
 
 with

@@ -12,10 +12,10 @@
 -- check_date is the day of its latest row (see _data_quality__docs.md,
 -- dq_source_freshness).
 
-{%- set event_warn_hours = int_var('dq_event_freshness_warn_hours', min=1, max=87600) %}
-{%- set event_error_hours = int_var('dq_event_freshness_error_hours', min=1, max=87600) %}
-{%- set app_warn_hours = int_var('dq_app_freshness_warn_hours', min=1, max=87600) %}
-{%- set app_error_hours = int_var('dq_app_freshness_error_hours', min=1, max=87600) %}
+{%- set event_warn_hours = setting('dq_event_freshness_warn_hours') %}
+{%- set event_error_hours = setting('dq_event_freshness_error_hours') %}
+{%- set app_warn_hours = setting('dq_app_freshness_warn_hours') %}
+{%- set app_error_hours = setting('dq_app_freshness_error_hours') %}
 {%- set text = dbt.type_string() %}
 
 with

@@ -8,8 +8,8 @@
 -- _data_quality__docs.md, dq_tracking_coverage). A day of fewer than dq_min_judged_rows
 -- rows is shown but not judged.
 
-{%- set warn_below = number_var('dq_coverage_warn_below', min=0, max=1) %}
-{%- set error_below = number_var('dq_coverage_error_below', min=0, max=1) %}
+{%- set warn_below = setting('dq_coverage_warn_below') %}
+{%- set error_below = setting('dq_coverage_error_below') %}
 {%- set text = dbt.type_string() %}
 
 with

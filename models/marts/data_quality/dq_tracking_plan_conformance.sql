@@ -10,9 +10,9 @@
 -- lower bound (see _data_quality__docs.md, dq_tracking_plan_conformance); a share over fewer
 -- than dq_min_judged_rows events is shown but not judged.
 
-{%- set property_warn_above = number_var('dq_required_property_warn_above', min=0, max=1) %}
-{%- set property_error_above = number_var('dq_required_property_error_above', min=0, max=1) %}
-{%- set out_of_plan_warn_above = number_var('dq_out_of_plan_warn_above', min=0, max=1) %}
+{%- set property_warn_above = setting('dq_required_property_warn_above') %}
+{%- set property_error_above = setting('dq_required_property_error_above') %}
+{%- set out_of_plan_warn_above = setting('dq_out_of_plan_warn_above') %}
 {%- set text = dbt.type_string() %}
 
 with

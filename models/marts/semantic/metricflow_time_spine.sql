@@ -4,7 +4,7 @@
 -- metric counts falls on a day of the spine. The semantic layer joins it only for queries
 -- that need every day (cumulative or gap-filled metrics); dbt builds it like any mart.
 
-{%- set window_days = int_var('activation_window_days', min=1, max=3650) %}
+{%- set window_days = setting('activation_window_days') %}
 
 with
 
@@ -20,7 +20,7 @@ day_offsets as (
 days as (
     select
         cast(
-            {{ dbt.dateadd('day', 'day_offsets.day_offset', "cast('" ~ date_var('min_event_date') ~ "' as date)") }}
+            {{ dbt.dateadd('day', 'day_offsets.day_offset', "cast('" ~ setting('min_event_date') ~ "' as date)") }}
             as date
         ) as date_day
     from day_offsets

@@ -1,0 +1,42 @@
+-- The definition in force: one row per setting (dbt var) of the settings registry
+-- (macros/config/settings.sql) with the value this build used, its default, unit and
+-- meaning, and whether a --vars override changed it. Built on every build from the registry
+-- and the vars in force (nothing is read from a table), so the report, BI tools and anyone
+-- comparing two builds read the definition from the warehouse, beside the marts it shaped.
+-- The milestones as built are the seeds milestones and milestone_events.
+
+{%- set text = dbt.type_string() %}
+
+with
+
+settings as (
+    {%- for row in settings_in_force() %}
+        select
+            cast({{ loop.index }} as {{ dbt.type_int() }}) as setting_order,
+            cast({{ sql_string_literal(row.name) }} as {{ text }}) as setting_name,
+            cast({{ sql_string_literal(row.type) }} as {{ text }}) as value_type,
+            cast({{ 'null' if row.value_text is none else sql_string_literal(row.value_text) }} as {{ text }})
+                as value_in_force,
+            cast({{ 'null' if row.default_text is none else sql_string_literal(row.default_text) }} as {{ text }})
+                as default_value,
+            {{ 'true' if row.differs else 'false' }} as differs_from_default,
+            cast({{ sql_string_literal(row.unit) }} as {{ text }}) as unit,
+            cast({{ sql_string_literal(row.meaning) }} as {{ text }}) as meaning
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+final as (
+    select
+        setting_order,
+        setting_name,
+        value_type,
+        value_in_force,
+        default_value,
+        differs_from_default,
+        unit,
+        meaning
+    from settings
+)
+
+select * from final

@@ -1,0 +1,106 @@
+-- Time to next action and time to first value, as distributions: activated against
+-- dropped users, overall and by each segment. Over mature connected users (the decision's
+-- population before the scope cut; the `scope` segment makes that cut). A long time to
+-- next action among dropped users, next to a short one among activated users, is the
+-- "lost momentum" hypothesis of the product question. Medians and percentiles are
+-- continuous (interpolated) and skip users with no such action.
+
+with
+
+users as (
+    select * from {{ ref('fct_user_activation') }}
+    where
+        is_mature
+        and is_connected
+),
+
+grouped_users as (
+    select
+        user_id,
+        case when is_activated then 'activated' else 'dropped' end as user_group,
+        is_in_scope,
+        company_size_band,
+        signup_channel,
+        data_source_type,
+        minutes_to_next_action,
+        minutes_to_first_value
+    from users
+),
+
+user_segments as (
+    select
+        user_group,
+        'overall' as segment_type,
+        'overall' as segment_value,
+        minutes_to_next_action,
+        minutes_to_first_value
+    from grouped_users
+
+    union all
+
+    select
+        user_group,
+        'scope' as segment_type,
+        case when is_in_scope then 'in_scope' else 'out_of_scope' end as segment_value,
+        minutes_to_next_action,
+        minutes_to_first_value
+    from grouped_users
+
+    union all
+
+    select
+        user_group,
+        'company_size_band' as segment_type,
+        company_size_band as segment_value,
+        minutes_to_next_action,
+        minutes_to_first_value
+    from grouped_users
+
+    union all
+
+    select
+        user_group,
+        'signup_channel' as segment_type,
+        signup_channel as segment_value,
+        minutes_to_next_action,
+        minutes_to_first_value
+    from grouped_users
+
+    union all
+
+    select
+        user_group,
+        'data_source_type' as segment_type,
+        data_source_type as segment_value,
+        minutes_to_next_action,
+        minutes_to_first_value
+    from grouped_users
+),
+
+final as (
+    select
+        segment_type,
+        segment_value,
+        user_group,
+        count(*) as users,  -- noqa: RF04
+        count(minutes_to_next_action) as users_with_next_action,
+        {{ stat_to_double('percentile_cont(0.5) within group (order by minutes_to_next_action)') }}
+            as median_minutes_to_next_action,
+        {{ stat_to_double('percentile_cont(0.75) within group (order by minutes_to_next_action)') }}
+            as p75_minutes_to_next_action,
+        {{ stat_to_double('percentile_cont(0.9) within group (order by minutes_to_next_action)') }}
+            as p90_minutes_to_next_action,
+        {{ stat_to_double('percentile_cont(0.5) within group (order by minutes_to_first_value)') }}
+            as median_minutes_to_first_value,
+        {{ stat_to_double('percentile_cont(0.75) within group (order by minutes_to_first_value)') }}
+            as p75_minutes_to_first_value,
+        {{ stat_to_double('percentile_cont(0.9) within group (order by minutes_to_first_value)') }}
+            as p90_minutes_to_first_value
+    from user_segments
+    group by
+        segment_type,
+        segment_value,
+        user_group
+)
+
+select * from final
