@@ -31,7 +31,7 @@ stalled as (
         users.window_ends_at,
         users.as_of,
         last_actions.last_action_name,
-        {{ dbt.dateadd('day', int_var('stall_days', min=1), 'users.last_action_at') }} as stalled_since
+        {{ dbt.dateadd('day', setting('stall_days'), 'users.last_action_at') }} as stalled_since
     from users
     left join last_actions
         on users.user_id = last_actions.user_id
