@@ -140,6 +140,21 @@ def time_to_action_rows(frame: pd.DataFrame, segment_type: str) -> pd.DataFrame:
     return rows.sort_values(["segment_value", "group_rank"])
 
 
+def time_to_action_sentence(frame: pd.DataFrame) -> str:
+    """The overall comparison in words: the median time to the next action of activated
+    against dropped users, and how many dropped users never acted again."""
+    overall = {r["user_group"]: r for _, r in frame[frame["segment_type"] == "overall"].iterrows()}
+    activated, dropped = overall.get("activated"), overall.get("dropped")
+    if activated is None or dropped is None:
+        return ""
+    silent = int(dropped["users"]) - int(dropped["users_with_next_action"] or 0)
+    return (f"<p>After connecting, activated users acted again after a median of "
+            f"<b>{duration_text(activated['median_minutes_to_next_action'])}</b>, dropped users after "
+            f"<b>{duration_text(dropped['median_minutes_to_next_action'])}</b>; "
+            f"{silent:,} of {int(dropped['users']):,} dropped users ({_share(silent, int(dropped['users']))}) "
+            "never acted again after connecting.</p>")
+
+
 def section_time_to_action(frame: pd.DataFrame | None) -> str:
     """Activated against dropped users: how soon each acts again, and (activated) reaches
     first value; overall and by data source."""
@@ -147,9 +162,9 @@ def section_time_to_action(frame: pd.DataFrame | None) -> str:
         return _missing(TIME_TO_ACTION)
     if not len(frame):
         return "<p class='muted'>No mature connected users yet: no times to show.</p>"
+    body = [time_to_action_sentence(frame)]
     headers = ["segment", "users", "group", "acted again", "next action: median", "p75", "p90",
                "first value: median", "p75", "p90"]
-    body = []
     for segment_type, title in (("overall", "Overall"), ("data_source_type", "By data source")):
         rows = time_to_action_rows(frame, segment_type)
         if not len(rows):
