@@ -11,6 +11,8 @@ copy that no build ever writes to:
     ``v1.0.0``, which the DuckDB 1.1 inside common BI drivers opens. File mode 0444.
 ``published/parquet/current/{marts,seeds}/<table>.parquet``
     The same tables as Parquet; ``current`` is a symlink to a versioned folder.
+``published/exports/stalled_users.{csv,parquet}``
+    The nudge list for a reverse-ETL sync (activation_warehouse/exports.py).
 
 How a publication stays atomic for readers:
 
@@ -44,6 +46,7 @@ from typing import Iterator
 
 import duckdb
 
+from activation_warehouse.exports import commit_export, discard_export, stage_stalled_users_export
 from activation_warehouse.paths import PROJECT_DIR
 
 #: Where publications go by default (override with --out-dir).
@@ -82,7 +85,8 @@ class PublishReport:
         return (
             f"Published {marts} marts ({len(self.tables)} tables, storage {STORAGE_VERSION}) "
             f"in {self.seconds:.1f} s:\n  {self.database}  (open it read-only)\n"
-            f"  {self.parquet_dir}/{{marts,seeds}}/<table>.parquet"
+            f"  {self.parquet_dir}/{{marts,seeds}}/<table>.parquet\n"
+            f"  {self.database.parent}/exports/stalled_users.{{csv,parquet}}  (the nudge list)"
         )
 
 
@@ -150,6 +154,10 @@ def _clean_leftovers(out_dir: Path) -> None:
     parquet_root = out_dir / "parquet"
     if parquet_root.is_dir():
         for leftover in parquet_root.glob("current.tmp-*"):
+            _remove_quietly(leftover)
+    exports = out_dir / "exports"
+    if exports.is_dir():
+        for leftover in exports.glob("*.tmp-*"):
             _remove_quietly(leftover)
 
 
@@ -289,6 +297,7 @@ def publish(warehouse: Path, out_dir: Path = DEFAULT_PUBLISH_DIR) -> PublishRepo
         version_dir = parquet_root / f"v{stamp}-{os.getpid()}"
         version_dir.mkdir()
         report = PublishReport(database=final, parquet_dir=parquet_root / "current")
+        staged_exports: dict[Path, Path] = {}
         try:
             _write_database(warehouse, new_file, version_dir, report)
             for leftover in (Path(f"{new_file}.wal"),):
@@ -299,6 +308,7 @@ def publish(warehouse: Path, out_dir: Path = DEFAULT_PUBLISH_DIR) -> PublishRepo
                 raise PublishError(
                     f"{new_file} has storage version number {number}, not {STORAGE_VERSION_NUMBER} ({STORAGE_VERSION})"
                 )
+            staged_exports = stage_stalled_users_export(new_file, out_dir)
             with open(new_file, "rb") as handle:
                 os.fsync(handle.fileno())
             os.chmod(new_file, 0o444)
@@ -307,7 +317,9 @@ def publish(warehouse: Path, out_dir: Path = DEFAULT_PUBLISH_DIR) -> PublishRepo
         except BaseException:
             _remove_quietly(new_file)
             _remove_quietly(version_dir)
+            discard_export(staged_exports)
             raise
+        commit_export(staged_exports)
         _flip_parquet(parquet_root, version_dir)
     report.seconds = time.perf_counter() - started
     return report

@@ -13,9 +13,10 @@ the HTML is written.
 What a reader sees, top to bottom: the verdict with the drop rate and its interval drawn
 against the invest / defer thresholds; the funnel overall and per segment; the cohort
 trend by signup week; the time to first value; the drivers ranked by spread; the
-experiment read-out with its uncertainty; the opportunity table; a data-health panel
-(tracking coverage, volume anomalies, quarantine share, every data-quality check); and at
-the foot the activation definition in force and the as-of time.
+experiment read-out with its uncertainty; the opportunity table; whether drop-offs come
+back, the time to next action, and the stalled users to nudge (report_sections.py); a
+data-health panel (tracking coverage, volume anomalies, quarantine share, every
+data-quality check); and at the foot the activation definition in force and the as-of time.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import duckdb
 import pandas as pd
 
 from activation_warehouse.marts import latest_relation
+from activation_warehouse import report_sections as extra
 from activation_warehouse.paths import PROJECT_DIR
 from activation_warehouse.settings import SETTINGS_MART, load_registry, parse_value
 
@@ -133,7 +135,7 @@ _QUERIES: dict[str, str] = {
     "marts.activation_opportunity": "select * from marts.activation_opportunity order by relative_lift, company_size_band",
     USERS: (
         "select minutes_to_first_value, is_in_scope, is_mature, dropped_after_connection,"
-        " returned_within_return_window, epoch(window_ends_at - signed_up_at) / 86400.0 as window_days"
+        " returned_after_drop, returned_within_return_window, epoch(window_ends_at - signed_up_at) / 86400.0 as window_days"
         f" from {USERS}"
     ),
     SETTINGS_MART: f"select * from {SETTINGS_MART} order by setting_order",
@@ -150,6 +152,7 @@ _QUERIES: dict[str, str] = {
     "marts.dq_quarantine_share": (
         "select check_date, reason, raw_rows, quarantined_rows, status from marts.dq_quarantine_share"
     ),
+    **extra.SECTION_QUERIES,
 }
 _COUNTED = ("marts.fct_events", "marts.event_quarantine", "marts.event_duplicates", "marts.stalled_users")
 
@@ -497,6 +500,7 @@ def chart_segments(data: ReportData, activation: str | None) -> dict[str, Any] |
     charts = []
     for segment_type in ("company_size_band", "signup_channel", "data_source_type"):
         rows = funnel[(funnel["segment_type"] == segment_type) & (funnel["step_order"] > 1)]
+        rows = rows[[extra.in_rate_panel(segment_type, value) for value in rows["segment_value"]]]
         if not len(rows):
             continue
         starts = funnel[(funnel["segment_type"] == segment_type) & (funnel["step_order"] == 1)]
@@ -562,12 +566,12 @@ def chart_cohorts(data: ReportData, steps: list[tuple[int, str]], activation: st
     source = alt.Data(values=records)
     x = alt.X("week:T", title="signup week (Monday, UTC)", axis=alt.Axis(format="%b %d", labelAngle=0, tickCount=8))
     bars = alt.Chart(source).mark_bar(color=GREY_LIGHT, width={"band": 0.8} if False else 14).encode(
-        x=x, y=alt.Y("users:Q", title="mature connected users (bars)", axis=alt.Axis(orient="right", titleColor=GREY)),
+        x=x, y=alt.Y("users:Q", title="users (bars)", axis=alt.Axis(orient="right", titleColor=GREY)),
         tooltip=[alt.Tooltip("week:T", format="%Y-%m-%d"), alt.Tooltip("users:Q", title="mature connected"),
                  alt.Tooltip("activated:Q", title="reached first value"), alt.Tooltip("rate:Q", format=".1%"),
                  alt.Tooltip("in_progress:Q", title="still in progress")])
     rate_axis = alt.Axis(format="%", titleColor=BLUE, orient="left")
-    rate_title = f"reached {activation.replace('_', ' ')} after connecting (line)"
+    rate_title = f"reached {activation.replace('_', ' ')} (line)"
     rate_y = alt.Y("rate:Q", title=rate_title, scale=alt.Scale(domain=[0, 1]), axis=rate_axis)
     band = alt.Chart(source).transform_filter("datum.rate != null").mark_area(color=BLUE, opacity=0.12).encode(
         x=x, y=alt.Y("low:Q", title=rate_title, scale=alt.Scale(domain=[0, 1]), axis=rate_axis), y2="high:Q")
@@ -768,6 +772,7 @@ def chart_data_health(data: ReportData) -> dict[str, Any] | None:
         return None
     daily = volume.groupby("check_date", as_index=False)["events"].sum()
     daily["check_date"] = pd.to_datetime(daily["check_date"])
+    daily = extra.from_first_active_day(daily, "check_date", "events")
     anomalies = volume[volume["is_anomaly"].fillna(False).astype(bool)].copy()
     anomalies["check_date"] = pd.to_datetime(anomalies["check_date"])
     anomalies["label"] = anomalies["event_name"] + " " + anomalies["events"].astype(int).astype(str) + " vs ~" + anomalies["baseline_median"].round(0).astype(int).astype(str)
@@ -859,14 +864,16 @@ def section_opportunity(data: ReportData) -> str:
     bands = opportunity.drop_duplicates("company_size_band").sort_values(sort_cols)
     headers = ["size band", "mature accounts", "connected", "activated"] + [
         f"+{l:.0%} lift<br><span class='muted small'>{_esc(descriptions.get(l) or '')}</span>" for l in lifts]
-    rows = []
+    rows, any_capped = [], False
     for _, band in bands.iterrows():
         cells = [f"<b>{_esc(band['company_size_band'])}</b>", _int(band["mature_accounts"]), _int(band["connected_accounts"]), _int(band["activated_accounts"])]
         for lift in lifts:
             hit = opportunity[(opportunity["company_size_band"] == band["company_size_band"]) & (opportunity["relative_lift"] == lift)]
             if len(hit):
                 h = hit.iloc[0]
-                cells.append(f"<b>{_money(h['extra_annual_revenue'])}</b> / yr<br><span class='muted small'>+{_num(h['extra_activated_accounts'])} accounts</span>")
+                capped = extra.is_capped(h["extra_activated_accounts"], band["connected_accounts"], band["activated_accounts"], lift)
+                any_capped = any_capped or capped
+                cells.append(extra.money_cell(_money, h["extra_annual_revenue"], _num(h["extra_activated_accounts"]), capped))
             else:
                 cells.append("–")
         rows.append(cells)
@@ -881,6 +888,8 @@ def section_opportunity(data: ReportData) -> str:
             f"activated-to-paid rate {_pct(first.get('activated_to_paid_rate'), 0)} × the band's annual contract value "
             f"(seed company_size_bands, in its currency), scaled to a year of signups "
             f"(× {_num(first.get('signups_per_year_factor'), 2)}: the mature signups span {_num(first.get('signup_span_days'), 0)} days).")
+    if any_capped:
+        note += " " + extra.CAPPED_NOTE
     return _table(headers, rows, numeric=set(range(1, 4 + len(lifts))), cls="opportunity") + f"<p class='note'>{note}</p>"
 
 
@@ -1164,8 +1173,10 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
         + "</header>"
     )
     nav = ("<nav>" + "".join(f"<a href='#{a}'>{t}</a>" for a, t in [
-        ("funnel", "Funnel"), ("cohorts", "Cohorts & time to value"), ("drivers", "Drivers"), ("experiments", "Experiments"),
-        ("opportunity", "Opportunity"), ("data-health", "Data health"), ("definition", "Definition")]) + "</nav>")
+        ("funnel", "Funnel"), ("cohorts", "Cohorts & time to value"), ("returns", "Drop-offs"),
+        ("time-to-action", "Time to next action"), ("drivers", "Drivers"), ("experiments", "Experiments"),
+        ("opportunity", "Opportunity"), ("stalled", "Stalled users"), ("data-health", "Data health"),
+        ("definition", "Definition")]) + "</nav>")
 
     sections = []
     funnel_spec, segments_spec = chart_funnel(data), chart_segments(data, activation)
@@ -1176,6 +1187,8 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
     if segments_spec:
         specs["segments"] = segments_spec
         body += "<h3>Per segment: each step's rate from the previous step</h3>" + _chart_div("segments")
+        not_connected = extra.not_connected_note(data.get("marts.activation_funnel"))
+        body += f"<p class='note'>{not_connected}</p>" if not_connected else ""
     body += section_funnel_table(data)
     sections.append(("funnel", "The funnel",
                      "Mature users only (their window has closed); younger users are in progress, drawn light grey, never counted as dropped.",
@@ -1195,6 +1208,12 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
     if ttfv_spec:
         specs["ttfv"] = ttfv_spec
     sections.append(("cohorts", "Cohorts and time to value", "", f"<div class='two'><div>{left}</div><div>{right}</div></div>"))
+    sections.append(("returns", "Do drop-offs come back?",
+                     "Mature connected users who never reached first value: did they start another session after connecting?",
+                     extra.section_drop_off_returns(data.get(USERS), USERS, setting_label(data, "return_window_days"))))
+    sections.append(("time-to-action", "Time to next action",
+                     "How soon users act again after connecting, activated against dropped, overall and by data source.",
+                     extra.section_time_to_action(data.get(extra.TIME_TO_ACTION))))
 
     drivers_spec = chart_drivers(data)
     if drivers_spec:
@@ -1221,6 +1240,10 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
 
     sections.append(("opportunity", "Opportunity: what a lift in post-connection activation is worth",
                      "Mature in-scope accounts per size band, for each relative lift in activated accounts.", section_opportunity(data)))
+    stall_days = data.vars.get("stall_days", (None, ""))[0]
+    sections.append(("stalled", "Stalled users to nudge",
+                     "Connected, not yet activated, window still open, and quiet: the people a nudge can still reach.",
+                     extra.section_stalled_users(data.get(extra.STALLED_USERS), data.warehouse, extra.days_text(stall_days))))
 
     health_html, health_spec = section_data_health(data)
     if health_spec:

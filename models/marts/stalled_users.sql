@@ -1,7 +1,10 @@
 -- The users a customer-success team nudges: connected, not activated, window still open
 -- at the as-of time, and no user action for at least `stall_days` (fct_user_activation's
 -- is_stalled holds the rule). Ids and segments only, no personal data. Both clocks are
--- exact elapsed days at the as-of time, never a count of day boundaries.
+-- exact elapsed days at the as-of time, never a count of day boundaries; the whole-day
+-- columns floor them for people reading a list. A user became stalled `stall_days` after
+-- the last action; "newly stalled" means within the week (7 days, the flag's meaning, not
+-- a setting) before the as-of time.
 
 with
 
@@ -9,22 +12,38 @@ users as (
     select * from {{ ref('fct_user_activation') }}
 ),
 
+last_actions as (
+    select * from {{ ref('int_users__last_action') }}
+),
+
 stalled as (
     select
-        user_id,
-        account_id,
-        current_milestone,
-        connected_at,
-        data_source_type,
-        company_size_band,
-        signup_channel,
-        is_in_scope,
-        signed_up_at,
-        last_action_at,
-        window_ends_at,
-        as_of
+        users.user_id,
+        users.account_id,
+        users.current_milestone,
+        users.connected_at,
+        users.data_source_type,
+        users.company_size_band,
+        users.signup_channel,
+        users.is_in_scope,
+        users.signed_up_at,
+        users.last_action_at,
+        users.window_ends_at,
+        users.as_of,
+        last_actions.last_action_name,
+        {{ dbt.dateadd('day', setting('stall_days'), 'users.last_action_at') }} as stalled_since
     from users
-    where is_stalled
+    left join last_actions
+        on users.user_id = last_actions.user_id
+    where users.is_stalled
+),
+
+clocks as (
+    select
+        *,
+        {{ elapsed_days('last_action_at', 'as_of') }} as days_since_last_action,
+        {{ elapsed_days('as_of', 'window_ends_at') }} as days_left_in_window
+    from stalled
 ),
 
 final as (
@@ -32,8 +51,8 @@ final as (
         user_id,
         account_id,
         current_milestone,
-        {{ elapsed_days('last_action_at', 'as_of') }} as days_since_last_action,
-        {{ elapsed_days('as_of', 'window_ends_at') }} as days_left_in_window,
+        days_since_last_action,
+        days_left_in_window,
         connected_at,
         data_source_type,
         company_size_band,
@@ -42,8 +61,13 @@ final as (
         signed_up_at,
         last_action_at,
         window_ends_at,
-        as_of
-    from stalled
+        as_of,
+        cast(floor(days_since_last_action) as {{ dbt.type_int() }}) as whole_days_stalled,
+        cast(floor(days_left_in_window) as {{ dbt.type_int() }}) as whole_days_left,
+        stalled_since,
+        {{ elapsed_days('stalled_since', 'as_of') }} < 7 as is_newly_stalled,
+        last_action_name
+    from clocks
 )
 
 select * from final

@@ -14,7 +14,7 @@ One build (the session's small demo: 100 demo accounts, fixed end time) serves e
 - the publication copies every mart (and the seeds) with the same row counts into a file of
   storage version v1.0.0 (checked in the header and by DuckDB 2.0; and by a real DuckDB 1.1
   when ``ACTIVATION_WAREHOUSE_DUCKDB11_PYTHON`` names a Python that has it), plus one
-  Parquet per mart;
+  Parquet per mart and the nudge export (tests/python/test_nudge_export.py);
 - a reader that keeps the published file open while the warehouse is rebuilt and published
   again never errors and only ever sees the old marts or the new ones, never a mix.
 """
@@ -315,7 +315,8 @@ def test_publish_copies_every_mart_with_its_rows(demo: ScratchWarehouse, publish
     for name, rows in expected.items():
         assert pq.ParquetFile(current / "marts" / f"{name}.parquet").metadata.num_rows == rows, name
     assert not stat.S_IMODE(database.stat().st_mode) & 0o222  # read-only file
-    assert sorted(p.name for p in published.iterdir()) == [".publish.lock", "activation_marts.duckdb", "parquet"]
+    assert sorted(p.name for p in published.iterdir()) == [".publish.lock", "activation_marts.duckdb", "exports", "parquet"]
+    assert sorted(p.name for p in (published / "exports").iterdir()) == ["stalled_users.csv", "stalled_users.parquet"]
 
 
 def test_a_report_can_be_read_from_the_published_copy(published: Path, tmp_path: Path) -> None:

@@ -151,7 +151,10 @@ activation_drivers (same 10 users; A = activated):
   empty_state_post_connection       seen: u02, u15 = 2 / 1 ; not: 8 / 5
   template_gallery_post_connection  seen: u01, u15 = 2 / 2 ; not (u06's view came after fv): 8 / 4
 
-stalled_users: u17 (8.125, 3.91666...), u19 (3.0, 6.125).
+stalled_users: u17 (8.125, 3.91666...), u19 (3.0, 6.125). For people: stalled since
+  last action + 3 d: u17 04-25 09:00, u19 04-30 12:00 (the as-of time itself); whole days
+  stalled 8 and 3, whole days left 3 and 6; both became stalled less than 7 days before
+  04-30 12:00 (u17 5 d 3 h, u19 0): newly stalled; last action page_viewed for both.
 
 experiment_results, guided_setup_v2 (mature users; first exposure >= signup, in the window,
 strictly before fv):
@@ -585,6 +588,21 @@ def test_stalled_users(built: ScratchWarehouse) -> None:
     assert rows["u19"][0] == "acc_growth"
     assert abs(rows["u19"][1] - 3.0) <= EPS
     assert abs(rows["u19"][2] - 6.125) <= EPS
+
+
+def test_stalled_users_for_people(built: ScratchWarehouse) -> None:
+    """The columns a person reads on the nudge list, worked by hand in the docstring above."""
+    rows = {
+        row[0]: row[1:]
+        for row in built.query(
+            "select user_id, data_source_type, whole_days_stalled, whole_days_left, stalled_since,"
+            " is_newly_stalled, last_action_name from marts.stalled_users"
+        )
+    }
+    assert rows == {
+        "u17": ("crm", 8, 3, datetime(2026, 4, 25, 9), True, "page_viewed"),
+        "u19": ("crm", 3, 6, datetime(2026, 4, 30, 12), True, "page_viewed"),
+    }
 
 
 # ---------------------------------------------------------------------------------------
