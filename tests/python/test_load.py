@@ -486,8 +486,9 @@ def _break_users_file(folder: Path) -> None:
 
 
 def _drop_last_file(folder: Path) -> None:
+    # The last required table: an optional one (exposures) may have no file.
     write_folder(folder, sample_rows())
-    (folder / f"{list(RAW_TABLES)[-1]}.csv").unlink()
+    (folder / f"{[name for name, table in RAW_TABLES.items() if table.required][-1]}.csv").unlink()
 
 
 def _garbage_last_parquet(folder: Path) -> None:
