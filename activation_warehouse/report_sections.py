@@ -225,7 +225,7 @@ def section_stalled_users(frame: pd.DataFrame | None, warehouse: Path, stall: st
     more = f"the {len(shown)} stalled longest of {len(frame):,}" if len(frame) > len(shown) else f"all {len(frame):,}"
     return (
         f"<p>{len(frame):,} users connected, have not reached first value, still have time in their window and "
-        f"have done nothing for at least {html.escape(stall)}; {newly:,} of them became stalled in the last 7 days. "
+        f"have done nothing for at least {html.escape(stall)}; {newly:,} of them became stalled this week (in the seven days before the as-of time). "
         f"Below: {more}.</p>{table}"
         f"<p class='note'>The whole list, ids and segments only, for a CS or marketing tool: <code>{path}</code> "
         "(and <code>.parquet</code>), written by <code>python -m activation_warehouse publish</code>; "

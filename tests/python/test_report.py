@@ -268,7 +268,7 @@ def test_dbt_docs_site_renders_offline_without_console_errors(docs_site: Path, t
     with HeadlessChromium(tmp_path / "profile") as browser:
         overview = browser.open(site, ready="document.body && document.body.innerText.includes('Exposures')")
         model = browser.open(
-            f"{site}#!/model/model.activation_warehouse.fct_user_activation",
+            f"{site}#!/model/model.activation_warehouse.fct_user_activation.v2",
             ready="document.body.innerText.includes('Reached first value (at or after the connection) within the window.')",
         )
         exposure = browser.open(

@@ -120,7 +120,7 @@ def test_stalled_section_lists_the_longest_stalled_and_names_the_export(tmp_path
         for i in range(20)
     ])
     html = sections.section_stalled_users(frame, tmp_path / "published" / "activation_marts.duckdb", "3 days")
-    assert "20 users connected" in html and "10 of them became stalled in the last 7 days" in html
+    assert "20 users connected" in html and "10 of them became stalled this week (in the seven days before the as-of time)" in html
     assert "the 15 stalled longest of 20" in html
     assert html.count("<code>u") == sections.STALLED_SHOWN and "u14" in html and "u15" not in html
     assert str(tmp_path / "published" / "exports" / "stalled_users.csv") in html
