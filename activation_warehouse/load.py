@@ -1,7 +1,7 @@
 """Load a folder of raw files into the warehouse's raw schema, all or nothing.
 
 A user hands the project one file per raw table (``<table>.parquet``, ``.csv`` or
-``.jsonl``, see ``../shared/spec/raw-contract.md``, "Loading files"). Every file column is
+``.jsonl``, see ``docs/loading-data.md``). Every file column is
 read as text first, because type guessing damages raw data (a CSV id ``12`` becomes
 ``12.0``, a JSON ``properties`` object becomes a struct), and only then cast by the contract
 in ``contract.py``. Text columns are stored exactly as read: judging them is the staging

@@ -3,11 +3,11 @@ meaning, from the one place they are written (``macros/config/settings.sql``).
 
 dbt reads the registry as a macro; Python cannot run the macro, and dbt's Jinja cannot read
 a file, so the macro holds the registry as one plain YAML block that both parse. Python
-uses it where no build is at hand (the README's settings table, a report on a warehouse
+uses it where no build is at hand (the settings table of docs/settings.md, a report on a warehouse
 built before the settings mart existed); what a *build* used is in ``marts.activation_settings``
 (see :func:`read_settings_in_force`), which is what the report shows.
 
-``python -m activation_warehouse.settings`` rewrites the README's settings table from the
+``python -m activation_warehouse.settings`` rewrites the settings table of docs/settings.md from the
 registry (``--check`` only says whether it is current; tests/python/test_settings.py runs it).
 """
 
@@ -26,10 +26,10 @@ import yaml
 from activation_warehouse.paths import PROJECT_DIR
 
 REGISTRY_PATH = PROJECT_DIR / "macros" / "config" / "settings.sql"
-README_PATH = PROJECT_DIR / "README.md"
+README_PATH = PROJECT_DIR / "docs" / "settings.md"
 #: The relation each build writes the values in force to.
 SETTINGS_MART = "marts.activation_settings"
-#: The README's generated table sits between these two lines.
+#: The generated table of docs/settings.md sits between these two lines.
 README_START = "<!-- settings table: generated from macros/config/settings.sql by `python -m activation_warehouse.settings` -->"
 README_END = "<!-- end of settings table -->"
 
@@ -172,7 +172,7 @@ def _cell(text: str) -> str:
 
 
 def markdown_table(registry: tuple[Setting, ...] | None = None) -> str:
-    """The README's settings table: one row per setting, in registry order."""
+    """The settings table of docs/settings.md: one row per setting, in registry order."""
     lines = ["| var | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
     for setting in registry if registry is not None else load_registry():
         shown = "null" if setting.default is None else _plain(setting.default)
@@ -186,25 +186,25 @@ def readme_with_table(readme: str, table: str) -> str:
     """The README text with the block between the markers replaced by `table`."""
     start, end = readme.find(README_START), readme.find(README_END)
     if start < 0 or end < start:
-        raise SettingsError("README.md has no settings table markers")
+        raise SettingsError("docs/settings.md has no settings table markers")
     return readme[: start + len(README_START)] + "\n" + table + "\n" + readme[end:]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Rewrite (or with --check, only compare) the README's settings table."""
+    """Rewrite (or with --check, only compare) the settings table of docs/settings.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the README's table is not the registry's")
     args = parser.parse_args(argv)
     readme = README_PATH.read_text(encoding="utf-8")
     wanted = readme_with_table(readme, markdown_table())
     if wanted == readme:
-        print("README.md settings table is current")
+        print("docs/settings.md settings table is current")
         return 0
     if args.check:
-        print("README.md settings table differs from the registry: run python -m activation_warehouse.settings", file=sys.stderr)
+        print("docs/settings.md settings table differs from the registry: run python -m activation_warehouse.settings", file=sys.stderr)
         return 1
     README_PATH.write_text(wanted, encoding="utf-8")
-    print("README.md settings table rewritten from the registry")
+    print("docs/settings.md settings table rewritten from the registry")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Headless Chromium for the browser tests (the report, the dbt docs site).
 
-Both ways run Chromium with the flags of ../shared/spec/toolchain-facts.md and a profile
+Both ways run Chromium with the flags that keep it offline and headless and a profile
 folder of the test's own:
 
 - `dump_dom`: load a page, let it run for a virtual-time budget, print the DOM it drew;

@@ -27,9 +27,9 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def documented_columns() -> list[str]:
-    """The column names of README's nudge-export table, in order."""
-    text = (PROJECT_DIR / "README.md").read_text()
-    section = text.split("### The nudge export", 1)[1].split("\n## ", 1)[0]
+    """The column names of the nudge-export table in docs/bi.md, in order."""
+    text = (PROJECT_DIR / "docs" / "bi.md").read_text()
+    section = text.split("## The nudge export", 1)[1].split("\n## ", 1)[0]
     table = section.split("| column | meaning |", 1)[1]
     return re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.MULTILINE)
 

@@ -1,7 +1,7 @@
 """Acceptance test: a hand-written scenario, every mart number computed by hand from the spec.
 
-The expected values below come from ../shared/spec/activation-metrics.md (the contract) and
-../shared/spec/raw-contract.md, never from the project's SQL. The fixture is
+The expected values below come from the written definitions (docs/activation-definition.md,
+models/_definitions.md) and the raw contract (docs/loading-data.md), never from the project's SQL. The fixture is
 tests/python/data/scenario/*.csv. All times are UTC unless an offset is written.
 
 Definitions used (spec, vars at their defaults)
