@@ -21,7 +21,6 @@ data-quality check); and at the foot the activation definition in force and the 
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import os
@@ -36,6 +35,7 @@ import pandas as pd
 
 from activation_warehouse.marts import latest_relation
 from activation_warehouse import report_sections as extra
+from activation_warehouse.report_html import esc as _esc, missing as _missing, table as _table
 from activation_warehouse.paths import PROJECT_DIR
 from activation_warehouse.settings import SETTINGS_MART, load_registry, parse_value
 
@@ -282,10 +282,6 @@ def setting_label(data: ReportData, name: str) -> str:
 
 
 # --------------------------------------------------------------------------- formatting
-
-def _esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
 
 def _pct(value: Any, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
@@ -796,22 +792,8 @@ def chart_data_health(data: ReportData) -> dict[str, Any] | None:
 
 # --------------------------------------------------------------------------- HTML sections
 
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None = None, cls: str = "") -> str:
-    numeric = numeric or set()
-    head = "".join(f"<th{' class=num' if i in numeric else ''}>{h}</th>" for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(f"<td{' class=num' if i in numeric else ''}>{cell}</td>" for i, cell in enumerate(row)) + "</tr>"
-        for row in rows
-    )
-    return f"<table class='{cls}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _chart_div(name: str) -> str:
     return f"<div class='vl-chart' id='chart-{name}' data-chart='{name}'></div>"
-
-
-def _missing(name: str) -> str:
-    return f"<p class='missing'>Not in this warehouse: <code>{_esc(name)}</code> (not built yet).</p>"
 
 
 def _no_experiments(data: ReportData) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from activation_warehouse.exports import export_paths
+from activation_warehouse.report_html import missing as _missing, table as _table
 from activation_warehouse.publish import DEFAULT_PUBLISH_DIR, PUBLISHED_FILE_NAME
 
 #: The lead engineer's mart of time to next action (may be missing from an older build).
@@ -53,19 +54,6 @@ def _esc(value: Any) -> str:
 
 def _share(part: int, whole: int) -> str:
     return "–" if not whole else f"{part / whole:.0%}"
-
-
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int], cls: str) -> str:
-    head = "".join(f"<th{' class=num' if i in numeric else ''}>{h}</th>" for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(f"<td{' class=num' if i in numeric else ''}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
-        for row in rows
-    )
-    return f"<table class='{cls}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _missing(name: str) -> str:
-    return f"<p class='missing'>Not in this warehouse: <code>{html.escape(name)}</code> (not built yet).</p>"
 
 
 def duration_text(minutes: Any) -> str:

@@ -20,14 +20,8 @@ users as (
     select * from {{ ref('fct_user_activation') }}
 ),
 
-settings as (
-    select * from {{ ref('activation_settings') }}
-),
-
 return_window as (
-    select cast(value_in_force as {{ dbt.type_int() }}) as return_window_days
-    from settings
-    where setting_name = 'return_window_days'
+    {{ setting_in_force('return_window_days', dbt.type_int()) }}
 ),
 
 dropped as (

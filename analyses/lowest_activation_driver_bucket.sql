@@ -19,14 +19,8 @@ drivers as (
     select * from {{ ref('activation_drivers') }}
 ),
 
-settings as (
-    select * from {{ ref('activation_settings') }}
-),
-
 min_bucket as (
-    select cast(value_in_force as {{ dbt.type_int() }}) as min_driver_bucket_users
-    from settings
-    where setting_name = 'min_driver_bucket_users'
+    {{ setting_in_force('min_driver_bucket_users', dbt.type_int()) }}
 )
 
 select
