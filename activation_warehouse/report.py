@@ -36,6 +36,7 @@ import pandas as pd
 from activation_warehouse.marts import latest_relation
 from activation_warehouse import report_sections as extra
 from activation_warehouse.report_html import esc as _esc, missing as _missing, table as _table
+from activation_warehouse.report_incidents import ACKNOWLEDGEMENTS, INCIDENT_QUERIES, INCIDENTS, incidents_block
 from activation_warehouse.paths import PROJECT_DIR
 from activation_warehouse.settings import SETTINGS_MART, load_registry, parse_value
 
@@ -153,6 +154,7 @@ _QUERIES: dict[str, str] = {
         "select check_date, reason, raw_rows, quarantined_rows, status from marts.dq_quarantine_share"
     ),
     **extra.SECTION_QUERIES,
+    **INCIDENT_QUERIES,
 }
 _COUNTED = ("marts.fct_events", "marts.event_quarantine", "marts.event_duplicates", "marts.stalled_users")
 
@@ -936,9 +938,13 @@ def section_data_health(data: ReportData) -> tuple[str, dict[str, Any] | None]:
         issue_html = ("<h3>Findings (warn and error, latest first)</h3>"
                       + _table(["status", "day", "check", "finding"], issue_rows, cls="issues nowrap-2"))
     chart = chart_data_health(data)
+    incidents = incidents_block(data.get(INCIDENTS), data.get(ACKNOWLEDGEMENTS))
+    if data.get(INCIDENTS) is not None:
+        # The incident block lists the same breaches, split by what the build does with them.
+        issue_html = ""
     html_out = (f"<div class='tiles'>{''.join(tiles)}</div>"
                 + (_chart_div("data_health") if chart else "")
-                + "<h3>Every check</h3>" + checks + issue_html)
+                + incidents + "<h3>Every check</h3>" + checks + issue_html)
     return html_out, chart
 
 
