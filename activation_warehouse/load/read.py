@@ -137,13 +137,14 @@ def nul_problems(
     return problems
 
 
-def long_row_problem(path: Path, header: list[str], limit: int = MAX_ROW_BYTES) -> str | None:
+def long_row_problem(path: Path, header: list[str], limit: int | None = None) -> str | None:
     """The real cause of a CSV read failure when one row is longer than `limit`, or None.
 
     DuckDB's reader stops at a row over its bound with a message about quoting or line size
     that hides which value is long; Python's csv module (no bound) finds the row and its
     length. Rows count from 1 after the header. Only run after a failed read.
     """
+    limit = MAX_ROW_BYTES if limit is None else limit
     csv.field_size_limit(sys.maxsize)
     try:
         with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
