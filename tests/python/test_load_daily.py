@@ -5,7 +5,8 @@ folder is loaded with `load --append` (the command line, as a scheduler runs it)
 ordinary, incremental `dbt build` follows. The warehouse must then hold exactly what a
 `dbt build --full-refresh` of the same raw data holds, every intermediate table and mart
 compared as row sets (test_incremental.snapshot: the bookkeeping column loaded_through
-left out).
+left out). Both builds pass the raw contract check (validate_raw_contract) with the
+ledger raw.load_ledger beside the raw tables: it is no contract table.
 
 The two day folders are cut from the scenario (tests/python/data/scenario) at SPLIT_AT, as
 test_crash_safety.py cuts it: day 1 holds every raw row dated before it (51 of the 100
