@@ -45,12 +45,16 @@ def _load(args: argparse.Namespace) -> int:
 
     target = Path(args.warehouse) if args.warehouse else warehouse_path()
     try:
-        report = load_folder(Path(args.folder), target, schema=args.schema, progress=not args.quiet)
+        report = load_folder(
+            Path(args.folder), target, schema=args.schema, progress=not args.quiet,
+            append=args.append, force=args.force,
+        )
     except LoadError as error:
         print(f"load failed: {error}", file=sys.stderr)
         return 1
     total = sum(report.rows.values())
-    print(f"Loaded {total:,} rows into {target} (schema {args.schema}) in {report.seconds:.1f} s")
+    verb = "Appended" if report.mode == "append" else "Loaded"
+    print(f"{verb} {total:,} rows into {target} (schema {args.schema}) in {report.seconds:.1f} s")
     return 0
 
 
@@ -146,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
     load.add_argument("--schema", default="raw", help="raw schema (default: raw)")
     load.add_argument("--quiet", action="store_true", help="no progress output")
+    load.add_argument(
+        "--append", action="store_true",
+        help="add the folder's events to raw.events (its other files replace their snapshot tables) instead of replacing everything",
+    )
+    load.add_argument("--force", action="store_true", help="with --append: append an events file already loaded (same SHA-256) again")
     load.set_defaults(handler=_load)
 
     summary = commands.add_parser("summary", help="say where the warehouse is, what it holds and how to query it")

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from activation_warehouse.contract import RAW_TABLES
-from activation_warehouse.load import LoadError, LoadReport, load_folder
+from activation_warehouse.load import LEDGER_TABLE, LoadError, LoadReport, load_folder
 
 Rows = list[dict[str, Any]]
 
@@ -533,7 +533,9 @@ def test_a_failed_load_leaves_the_old_raw_tables_untouched(
     tmp_path: Path, warehouse: Path, break_folder: Callable[[Path], None]
 ) -> None:
     load_folder(write_folder(tmp_path / "good", sample_rows(3)), warehouse, progress=False)
-    before = {name: query(warehouse, f"select * from raw.{name}") for name in RAW_TABLES}
+    # The ledger of loaded files (raw.load_ledger) must not change either.
+    kept = [*RAW_TABLES, LEDGER_TABLE]
+    before = {name: query(warehouse, f"select * from raw.{name}") for name in kept}
     bad = tmp_path / "bad"
     break_folder(bad)
 
@@ -541,10 +543,10 @@ def test_a_failed_load_leaves_the_old_raw_tables_untouched(
         load_folder(bad, warehouse, progress=False)
 
     assert "\n" not in str(caught.value)
-    for name in RAW_TABLES:
+    for name in kept:
         assert query(warehouse, f"select * from raw.{name}") == before[name]
     tables = query(warehouse, "select table_name from information_schema.tables")
-    assert sorted(name for (name,) in tables) == sorted(RAW_TABLES)
+    assert sorted(name for (name,) in tables) == sorted(kept)
 
 
 def test_a_failed_first_load_leaves_no_schema_behind(tmp_path: Path, warehouse: Path) -> None:
