@@ -38,6 +38,7 @@ from activation_warehouse import report_sections as extra
 from activation_warehouse.report_html import esc as _esc, missing as _missing, table as _table
 from activation_warehouse.paths import PROJECT_DIR
 from activation_warehouse.settings import SETTINGS_MART, load_registry, parse_value
+from activation_warehouse.warehouse_lock import open_warehouse
 
 DEFAULT_REPORT_PATH = PROJECT_DIR / "reports" / "activation_report.html"
 
@@ -164,7 +165,7 @@ def read_report_data(warehouse: Path) -> ReportData:
         raise ReportError(f"no warehouse at {warehouse}: run `make build` first")
     data = ReportData(warehouse=warehouse.resolve())
     try:
-        connection = duckdb.connect(str(warehouse), read_only=True)
+        connection = open_warehouse(warehouse, read_only=True)
     except duckdb.Error as error:
         raise ReportError(
             f"cannot open {warehouse} read-only (a build may be writing it; "
