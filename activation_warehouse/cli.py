@@ -114,7 +114,9 @@ def _publish(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from activation_warehouse.dbt_runner import DbtTarget, run_dbt
 
-    dbt_args = list(args.dbt_args) or ["build"]
+    dbt_args = list(args.dbt_args)
+    if not dbt_args or dbt_args[0].startswith("-"):
+        dbt_args.insert(0, "build")  # `build --full-refresh` means `dbt build --full-refresh`
     return run_dbt(*dbt_args, target=DbtTarget(warehouse=warehouse_path())).returncode
 
 
