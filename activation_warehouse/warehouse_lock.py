@@ -10,10 +10,8 @@ tell "busy, try later" from a real failure.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
-import struct
 from pathlib import Path
 
 import duckdb
@@ -25,8 +23,6 @@ EXIT_LOCKED = 2
 _LOCK_ERROR = re.compile(
     r'Could not set lock on file "(?P<path>[^"]+)": Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)'
 )
-#: Linux's struct flock: l_type, l_whence (shorts), l_start, l_len (off_t), l_pid (pid_t).
-_FLOCK = "hhqqi"
 
 
 class WarehouseLocked(Exception):
@@ -74,24 +70,27 @@ def locked_from_error(error: BaseException, path: Path | None = None) -> Warehou
 
 
 def holder_of(path: Path) -> WarehouseLocked | None:
-    """Who holds a lock on `path` that would stop a writer, without taking it (F_GETLK):
-    asked before launching dbt, which otherwise fails deep in its run with a traceback.
-    None when the file is free or does not exist."""
+    """Who holds a lock on `path` that would stop a writer, asked before launching dbt
+    (which otherwise fails deep in its run with a traceback). None when the file is free
+    or does not exist.
+
+    Read from /proc/locks rather than asked with fcntl(F_GETLK): that needs the file open,
+    and closing any descriptor of a file drops every POSIX lock the calling process holds
+    on it, so asking would silently release a DuckDB connection's lock of our own.
+    """
     try:
-        descriptor = os.open(path, os.O_RDONLY)
+        status = os.stat(path)
+        table = Path("/proc/locks").read_text()
     except OSError:
         return None
-    try:
-        query = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0).ljust(32, b"\0")
-        answer = fcntl.fcntl(descriptor, fcntl.F_GETLK, query)
-        lock_type, _, _, _, pid = struct.unpack(_FLOCK, answer[: struct.calcsize(_FLOCK)])
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
-    if lock_type == fcntl.F_UNLCK:
-        return None
-    return WarehouseLocked(Path(path), pid)
+    wanted = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 6 or fields[1] == "->":  # "->" marks a process waiting, not holding
+            continue
+        if fields[5] == wanted and fields[4].isdigit():
+            return WarehouseLocked(Path(path), int(fields[4]))
+    return None
 
 
 def open_warehouse(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
