@@ -117,7 +117,10 @@ def _build(args: argparse.Namespace) -> int:
     dbt_args = list(args.dbt_args)
     if not dbt_args or dbt_args[0].startswith("-"):
         dbt_args.insert(0, "build")  # `build --full-refresh` means `dbt build --full-refresh`
-    return run_dbt(*dbt_args, target=DbtTarget(warehouse=warehouse_path())).returncode
+    code = run_dbt(*dbt_args, target=DbtTarget(warehouse=warehouse_path())).returncode
+    # dbt exits 1 for failed nodes and 2 for its own errors; 2 here means only "the
+    # warehouse is held" (EXIT_LOCKED), so every dbt failure is 1.
+    return 0 if code == 0 else 1
 
 
 def _forget_user(args: argparse.Namespace) -> int:

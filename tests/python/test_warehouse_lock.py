@@ -141,3 +141,29 @@ def test_dbt_is_told_no_colours_off_a_terminal(tmp_path: Path) -> None:
     command = target.command("build", "--full-refresh")
     assert command[1:3] == ["build", "--full-refresh"]
     assert command[command.index("--target-path") + 1] == str(tmp_path / "target")
+
+
+@pytest.mark.parametrize(
+    ("argv", "dbt_args", "dbt_code", "code"),
+    [
+        (["build"], ("build",), 0, 0),
+        (["build", "--full-refresh"], ("build", "--full-refresh"), 1, 1),
+        (["build", "run", "--select", "fct_events"], ("run", "--select", "fct_events"), 2, 1),
+    ],
+)
+def test_the_build_command_hands_its_arguments_to_dbt(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], dbt_args: tuple[str, ...], dbt_code: int, code: int,
+) -> None:
+    """Options after `build` are dbt's; dbt's own exit 2 (its errors) becomes 1, so that 2
+    always means a held warehouse."""
+    from activation_warehouse.cli import main
+
+    calls: list[tuple[str, ...]] = []
+
+    def fake_run_dbt(*args: str, **_: object) -> subprocess.CompletedProcess[str]:
+        calls.append(args)
+        return subprocess.CompletedProcess(list(args), dbt_code, "", "")
+
+    monkeypatch.setattr("activation_warehouse.dbt_runner.run_dbt", fake_run_dbt)
+    assert main(argv) == code
+    assert calls == [dbt_args]
