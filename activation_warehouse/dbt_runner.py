@@ -69,9 +69,9 @@ class DbtTarget:
 
 
 def _writes_warehouse(args: tuple[str, ...]) -> bool:
-    """Whether dbt will open the DuckDB file (everything but parse/deps/clean/--help):
+    """Whether dbt will open the DuckDB file (everything but parse, ls, deps, --help, ...):
     only those runs are worth the lock pre-check."""
-    quiet = {"parse", "deps", "clean", "debug", "init", "--help", "-h", "--version"}
+    quiet = {"parse", "deps", "clean", "debug", "init", "ls", "list", "--help", "-h", "--version"}
     return bool(args) and not any(arg in quiet for arg in args)
 
 

@@ -9,6 +9,7 @@ second build would.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -134,10 +135,13 @@ def test_dbt_output_naming_the_lock_is_one_line_too(tmp_path: Path, monkeypatch:
     assert str(raised.value) == _expected(path, holder.pid)
 
 
-def test_dbt_is_told_no_colours_off_a_terminal(tmp_path: Path) -> None:
+def test_dbt_is_told_no_colours_off_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DBT_USE_COLORS", raising=False)
     target = DbtTarget(warehouse=tmp_path / "w.duckdb", target_dir=tmp_path / "target")
     assert target.env(colours=False)["DBT_USE_COLORS"] == "false"
-    assert "DBT_USE_COLORS" not in DbtTarget(warehouse=tmp_path / "w.duckdb").env(colours=True, DBT_USE_COLORS=None)
+    assert "DBT_USE_COLORS" not in target.env(colours=True)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # a pipe or a log file: not a terminal
+    assert target.env()["DBT_USE_COLORS"] == "false"
     command = target.command("build", "--full-refresh")
     assert command[1:3] == ["build", "--full-refresh"]
     assert command[command.index("--target-path") + 1] == str(tmp_path / "target")
