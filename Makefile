@@ -17,9 +17,12 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: install build demo-data load dbt-build freshness validate publish docs report test lint bench bench-engines clean
 
-$(BIN)/.installed: requirements.txt constraints.txt
+# The pinned requirements, then the tooling itself as an editable package (the console
+# script `activation-warehouse`): --no-deps so pip never re-resolves the pinned set.
+$(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 install: $(BIN)/.installed
@@ -41,8 +44,10 @@ load: install
 # call `dbt build` without it.) Partial parsing stays on (a full parse costs about 7 s): its
 # one stale path here was unit tests whose seed inputs dbt read from the CSVs at parse time
 # and kept after a CSV edit; they now give their rows (test_unit_tests_pin_their_definition.py).
+# Through the tooling's dbt runner: the project's profile and paths, colours only on a
+# terminal, and a one-line answer (exit 2) when another process holds the warehouse.
 dbt-build: install
-	$(BIN)/dbt build --full-refresh
+	$(BIN)/activation-warehouse build --full-refresh
 
 freshness: install
 	$(BIN)/dbt source freshness
@@ -61,13 +66,14 @@ docs: install
 report: install
 	$(BIN)/python -m activation_warehouse report
 
-## test: every test of the project: SQL style, then pytest (which runs the dbt builds,
+## test: every test of the project: SQL and Python style, then pytest (which runs the dbt builds,
 ## their unit and data tests, and the Great Expectations suites on demo data).
 test: install lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/sqlfluff lint models tests analyses
+	$(BIN)/ruff check
 
 ## bench: build times at three scales (cached data in bench/.cache), table in bench/results.md.
 bench: install

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from activation_warehouse.dbt_runner import DbtTarget
 from activation_warehouse.generate import DemoConfig, accounts_for_events, generate_demo
 from activation_warehouse.load import load_folder
 from activation_warehouse.paths import PROJECT_DIR
@@ -69,13 +70,10 @@ def dataset(events: int, progress: bool = True) -> tuple[Path, int]:
     return folder, int(marker.read_text())
 
 
-def _dbt_env(warehouse: Path, work_dir: Path) -> dict[str, str]:
-    return dict(
-        os.environ,
-        ACTIVATION_WAREHOUSE_PATH=str(warehouse),
-        ACTIVATION_WAREHOUSE_TEMP_DIR=str(work_dir / "duckdb_tmp"),
-        DBT_PROFILES_DIR=str(PROJECT_DIR),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+def _dbt_target(warehouse: Path, work_dir: Path) -> DbtTarget:
+    """Every benchmark run writes its target and logs under `work_dir`, not the repository's."""
+    return DbtTarget(
+        warehouse=warehouse, target_dir=work_dir / "target", log_dir=work_dir / "logs", temp_dir=work_dir / "duckdb_tmp",
     )
 
 
@@ -146,9 +144,7 @@ def benchmark_scale(events: int, runs: int, work_dir: Path) -> dict[str, float]:
     from run_results.json (dbt's fixed start-up and parse excluded, summed over dbt's
     threads), so a ratio can be read either way."""
     folder, raw_events = dataset(events)
-    dbt = str(Path(sys.executable).parent / "dbt")
     target = work_dir / "target"
-    common = ["--target-path", str(target), "--log-path", str(work_dir / "logs")]
     keys = (
         "build_s", "run_s", "run_models_s", "incremental_s", "incremental_models_s", "startup_s",
         "path_s", "path_models_s", "floor_s", "idle_s", "idle_models_s", "peak_mb",
@@ -160,20 +156,21 @@ def benchmark_scale(events: int, runs: int, work_dir: Path) -> dict[str, float]:
         warehouse.unlink(missing_ok=True)
         load_folder(folder, warehouse, progress=False)
         new_day = _hold_out_last_day(warehouse)
-        env = _dbt_env(warehouse, work_dir)
-        build = run_measured([dbt, "build", *common], env)
-        full_run = run_measured([dbt, "run", "--full-refresh", *common], env)
+        dbt = _dbt_target(warehouse, work_dir)
+        env = dbt.env(colours=False)
+        build = run_measured(dbt.command("build"), env)
+        full_run = run_measured(dbt.command("run", "--full-refresh"), env)
         samples["run_models_s"].append(_models_seconds(target))
-        startup = run_measured([dbt, "run", "--select", "tag:no_such_tag", *common], env)
-        path = run_measured([dbt, "run", "--full-refresh", "--select", "+fct_user_activation", *common], env)
+        startup = run_measured(dbt.command("run", "--select", "tag:no_such_tag"), env)
+        path = run_measured(dbt.command("run", "--full-refresh", "--select", "+fct_user_activation"), env)
         samples["path_models_s"].append(_models_seconds(target))
         floor = _run_floor(warehouse)
         _append_held_out_day(warehouse)
-        incremental = run_measured([dbt, "run", *common], env)
+        incremental = run_measured(dbt.command("run"), env)
         samples["incremental_models_s"].append(_models_seconds(target))
         # The same run with nothing new: what an hourly run costs before any data work
         # (dbt's start-up, every model's round trip, the marts rebuilt in full).
-        idle = run_measured([dbt, "run", *common], env)
+        idle = run_measured(dbt.command("run"), env)
         samples["idle_s"].append(idle.seconds)
         samples["idle_models_s"].append(_models_seconds(target))
         # Paired ratios: both sides of each measured in the same run, so a slow moment of

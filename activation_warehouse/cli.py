@@ -100,16 +100,31 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from activation_warehouse.publish import DEFAULT_PUBLISH_DIR, PublishError, publish
+    from activation_warehouse.publish import DEFAULT_PUBLISH_DIR, PublishError, PublishRefused, publish
 
     target = Path(args.warehouse) if args.warehouse else warehouse_path()
     try:
-        report = publish(target, Path(args.out_dir) if args.out_dir else DEFAULT_PUBLISH_DIR)
+        report = publish(target, Path(args.out_dir) if args.out_dir else DEFAULT_PUBLISH_DIR, force=args.force)
+    except PublishRefused as refused:
+        print(refused, file=sys.stderr)
+        return 1
     except PublishError as error:
         print(f"publish failed: {error}", file=sys.stderr)
         return 1
     print(report.summary())
     return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from activation_warehouse.dbt_runner import DbtTarget, run_dbt
+
+    dbt_args = list(args.dbt_args)
+    if not dbt_args or dbt_args[0].startswith("-"):
+        dbt_args.insert(0, "build")  # `build --full-refresh` means `dbt build --full-refresh`
+    code = run_dbt(*dbt_args, target=DbtTarget(warehouse=warehouse_path())).returncode
+    # dbt exits 1 for failed nodes and 2 for its own errors; 2 here means only "the
+    # warehouse is held" (EXIT_LOCKED), so every dbt failure is 1.
+    return 0 if code == 0 else 1
 
 
 def _forget_user(args: argparse.Namespace) -> int:
@@ -131,7 +146,7 @@ def _forget_user(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, separate so tests and docs can inspect it."""
-    parser = argparse.ArgumentParser(prog="python -m activation_warehouse")
+    parser = argparse.ArgumentParser(prog="activation-warehouse")
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="write demo raw data, one Parquet file per raw table")
@@ -185,7 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     publish.add_argument("--warehouse", default=None, help="DuckDB file (default: $ACTIVATION_WAREHOUSE_PATH or warehouse.duckdb)")
     publish.add_argument("--out-dir", default=None, help="publish folder (default: published/)")
+    publish.add_argument(
+        "--force", action="store_true",
+        help="publish although the last build's tests failed (recorded in meta.publication)",
+    )
     publish.set_defaults(handler=_publish)
+
+    build = commands.add_parser(
+        "build", help="run dbt (default: `dbt build`) on the warehouse with the project's profile and paths",
+    )
+    build.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt's command and options (default: build)")
+    build.set_defaults(handler=_build)
 
     forget = commands.add_parser(
         "forget-user", help="delete one person's raw rows (by user id or email) and rebuild every model from raw"
@@ -201,5 +226,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
-    args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    from activation_warehouse.warehouse_lock import EXIT_LOCKED, WarehouseLocked
+
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if argv[:1] == ["build"]:
+        # Everything after `build` is dbt's, options included (argparse would claim them).
+        args = argparse.Namespace(handler=_build, dbt_args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except WarehouseLocked as locked:
+        print(locked, file=sys.stderr)
+        return EXIT_LOCKED

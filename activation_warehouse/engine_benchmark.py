@@ -23,6 +23,7 @@ from pathlib import Path
 
 
 from activation_warehouse.benchmark import BENCH_DIR, BENCH_END, CACHE_DIR, dataset, run_measured
+from activation_warehouse.dbt_runner import DbtTarget
 from activation_warehouse.engines import (
     PostgresSettings,
     compare_rows,
@@ -53,25 +54,23 @@ def default_dataset(progress: bool = True) -> tuple[Path, int]:
     return folder, int(marker.read_text())
 
 
+def _target(work: Path, engine: str = "duckdb") -> DbtTarget:
+    """The runs of one engine keep their target and logs apart under `work`."""
+    return DbtTarget(
+        warehouse=work / "warehouse.duckdb", target_dir=work / f"target_{engine}", log_dir=work / f"logs_{engine}",
+        temp_dir=work / "duckdb_tmp",
+    )
+
+
 def _env(work: Path, **extra: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        ACTIVATION_WAREHOUSE_PATH=str(work / "warehouse.duckdb"),
-        ACTIVATION_WAREHOUSE_TEMP_DIR=str(work / "duckdb_tmp"),
-        ACTIVATION_WAREHOUSE_SPARK_DIR=str(work / "spark"),
-        DBT_PROFILES_DIR=str(PROJECT_DIR),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        ACTIVATION_WAREHOUSE_PG_DATABASE=PG_DATABASE,
+    return _target(work).env(
+        colours=False, ACTIVATION_WAREHOUSE_SPARK_DIR=str(work / "spark"), ACTIVATION_WAREHOUSE_PG_DATABASE=PG_DATABASE,
         **extra,
     )
 
 
 def _dbt_build(engine: str, work: Path, env: dict[str, str]) -> float:
-    dbt = str(Path(sys.executable).parent / "dbt")
-    command = [
-        dbt, "build", "--target", engine, "--full-refresh",
-        "--target-path", str(work / f"target_{engine}"), "--log-path", str(work / f"logs_{engine}"),
-    ]  # fmt: skip
+    command = _target(work, engine).command("build", "--target", engine, "--full-refresh")
     return run_measured(command, env).seconds
 
 

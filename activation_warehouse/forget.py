@@ -19,8 +19,6 @@ data"), so after the rebuild no table holds their id, email or devices.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -28,9 +26,8 @@ from pathlib import Path
 
 import duckdb
 
-from activation_warehouse.paths import PROJECT_DIR
-
-DBT = Path(sys.executable).parent / "dbt"
+from activation_warehouse.dbt_runner import DbtTarget, run_dbt
+from activation_warehouse.warehouse_lock import WarehouseLocked, open_warehouse
 
 
 class ForgetError(Exception):
@@ -71,7 +68,7 @@ def delete_raw_rows(warehouse: Path, user_id: str | None = None, email: str | No
     """Remove one person's raw rows in one transaction; see the module docstring for which."""
     if (user_id is None) == (email is None):
         raise ForgetError("name the person by exactly one of a user id or an email")
-    connection = duckdb.connect(str(warehouse))
+    connection = open_warehouse(warehouse)
     try:
         ids = user_ids_for(connection, schema, user_id, email)
         if not ids:
@@ -119,11 +116,15 @@ def delete_raw_rows(warehouse: Path, user_id: str | None = None, email: str | No
 
 def rebuild(warehouse: Path, progress: bool = True) -> None:
     """Rebuild every model from raw (``dbt build --full-refresh``) against `warehouse`."""
-    env = dict(os.environ, ACTIVATION_WAREHOUSE_PATH=str(warehouse), DBT_PROFILES_DIR=str(PROJECT_DIR))
-    result = subprocess.run(
-        [str(DBT), "build", "--full-refresh", "--project-dir", str(PROJECT_DIR)],
-        cwd=PROJECT_DIR, env=env, capture_output=not progress, text=True,
-    )
+    try:
+        result = run_dbt("build", "--full-refresh", target=DbtTarget(warehouse=warehouse), capture=not progress)
+    except WarehouseLocked as locked:
+        # The deletion has committed: saying only "busy" would hide that the marts still
+        # hold the person until a rebuild runs.
+        raise ForgetError(
+            f"the raw rows were deleted, but the rebuild could not start: {locked};"
+            " then run `dbt build --full-refresh` before anyone reads the marts"
+        ) from None
     if result.returncode != 0:
         tail = "" if progress else "\n" + "\n".join((result.stdout or "").splitlines()[-20:])
         raise ForgetError(

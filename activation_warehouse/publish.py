@@ -24,9 +24,19 @@ How a publication stays atomic for readers:
    ``os.replace``. A reader that had the old file open keeps its inode and goes on seeing
    the old marts; a reader that opens the path afterwards sees the new ones; nobody sees
    a half-written file, and no reader ever blocks a publication (or a build).
-2. Parquet goes into a new folder ``parquet/v<UTC time>-<pid>/`` and the symlink
-   ``parquet/current`` is flipped with ``os.replace`` of a fresh symlink. The previous
-   version is kept (a reader may be half-way through it); older ones are removed.
+2. Parquet goes into a staging folder ``parquet/tmp-v<UTC time>-<pid>/``, which becomes the
+   version ``parquet/v<UTC time>-<pid>/`` once its files and a ``_COMPLETE`` marker are
+   fsynced (publish_versions.py); the symlink ``parquet/current`` is flipped with
+   ``os.replace`` of a fresh symlink. The version ``current`` pointed to before is kept
+   (a reader may be half-way through it); older ones are removed.
+3. A publication killed at any point leaves only temporary names, which the next one
+   removes; a half-written folder is never kept as the previous version.
+
+Before copying, the latest tested build's results (``history.dbt_run_results``) are read:
+failed tests refuse the publication unless ``force`` (publish_checks.py). Whether the
+checks passed, failed (and were forced past) or were not recorded goes into
+``meta.publication`` (columns ``checks``, ``checks_invocation_id``, ``forced``,
+``failed_checks``).
 
 Publications are serialised by an ``flock`` on ``published/.publish.lock``.
 """
@@ -35,7 +45,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import struct
 import time
 from contextlib import contextmanager
@@ -48,6 +57,11 @@ import duckdb
 
 from activation_warehouse.exports import commit_export, discard_export, stage_stalled_users_export
 from activation_warehouse.paths import PROJECT_DIR
+from activation_warehouse.publish_checks import ChecksVerdict, read_checks
+from activation_warehouse.publish_versions import (
+    STAGING_PREFIX, clean_leftovers, flip_current, fsync_dir, fsync_file, remove_quietly, seal,
+)
+from activation_warehouse.warehouse_lock import locked_from_error
 
 #: Where publications go by default (override with --out-dir).
 DEFAULT_PUBLISH_DIR = PROJECT_DIR / "published"
@@ -60,14 +74,16 @@ STORAGE_VERSION = "v1.0.0"
 STORAGE_VERSION_NUMBER = 64
 #: Schemas copied: the marts, and the seeds needed to read them.
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "seeds")
-#: Parquet versions kept besides the current one (a reader may still be reading it).
-KEEP_PREVIOUS_PARQUET_VERSIONS = 1
 #: Alias of the published database inside the publishing session.
 _PUB = "published_new"
 
 
 class PublishError(RuntimeError):
     """A publication could not be made; the previously published files are untouched."""
+
+
+class PublishRefused(PublishError):
+    """The last tested build failed checks and --force was not given; `str()` is one line."""
 
 
 @dataclass
@@ -79,6 +95,8 @@ class PublishReport:
     tables: dict[str, int] = field(default_factory=dict)  # "schema.table" -> rows
     as_of: datetime | None = None
     seconds: float = 0.0
+    checks: ChecksVerdict = field(default_factory=lambda: ChecksVerdict(state="unrecorded"))
+    forced: bool = False
 
     def summary(self) -> str:
         marts = sum(1 for name in self.tables if name.startswith("marts."))
@@ -87,6 +105,8 @@ class PublishReport:
             f"in {self.seconds:.1f} s:\n  {self.database}  (open it read-only)\n"
             f"  {self.parquet_dir}/{{marts,seeds}}/<table>.parquet\n"
             f"  {self.database.parent}/exports/stalled_users.{{csv,parquet}}  (the nudge list)"
+            + (f"\n  FORCED past {len(self.checks.failed)} failed checks: {', '.join(self.checks.failed[:5])}"
+               if self.forced else "")
         )
 
 
@@ -119,14 +139,6 @@ def _source_alias(warehouse: Path) -> str:
     return "source_warehouse" if stem.lower() in {"memory", "system", "temp", _PUB} else stem
 
 
-def _fsync_dir(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 @contextmanager
 def _publish_lock(out_dir: Path) -> Iterator[None]:
     with open(out_dir / ".publish.lock", "a+") as handle:
@@ -135,30 +147,6 @@ def _publish_lock(out_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _remove_quietly(path: Path) -> None:
-    try:
-        if path.is_symlink() or path.is_file():
-            path.unlink()
-        elif path.is_dir():
-            shutil.rmtree(path)
-    except FileNotFoundError:
-        pass
-
-
-def _clean_leftovers(out_dir: Path) -> None:
-    """Temporary files of publications that died (we hold the lock: nobody else is writing)."""
-    for leftover in out_dir.glob(f"{PUBLISHED_FILE_NAME}.tmp-*"):
-        _remove_quietly(leftover)
-    parquet_root = out_dir / "parquet"
-    if parquet_root.is_dir():
-        for leftover in parquet_root.glob("current.tmp-*"):
-            _remove_quietly(leftover)
-    exports = out_dir / "exports"
-    if exports.is_dir():
-        for leftover in exports.glob("*.tmp-*"):
-            _remove_quietly(leftover)
 
 
 def _tables_to_copy(connection: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str, str]]:
@@ -203,7 +191,9 @@ def _as_of(connection: duckdb.DuckDBPyConnection, source: str) -> datetime | Non
     return rows[0][0] if rows else None
 
 
-def _write_database(warehouse: Path, new_file: Path, parquet_dir: Path, report: PublishReport) -> None:
+def _write_database(
+    warehouse: Path, new_file: Path, parquet_dir: Path, report: PublishReport, force: bool = False,
+) -> None:
     source = _source_alias(warehouse)
     connection = duckdb.connect(":memory:")
     try:
@@ -211,9 +201,17 @@ def _write_database(warehouse: Path, new_file: Path, parquet_dir: Path, report: 
         try:
             connection.execute(f"attach {_literal(str(warehouse))} as {_quote(source)} (read_only)")
         except duckdb.Error as error:
+            locked = locked_from_error(error, warehouse)
+            if locked is not None:
+                raise locked from None
             raise PublishError(
                 f"cannot open the warehouse {warehouse} read-only (is a build writing it?): {error}"
             ) from error
+        report.checks = read_checks(connection, source)
+        if report.checks.state == "failed":
+            if not force:
+                raise PublishRefused(report.checks.refusal())
+            report.forced = True
         connection.execute(f"attach {_literal(str(new_file))} as {_PUB} (storage_version '{STORAGE_VERSION}')")
         tables = _tables_to_copy(connection, source)
         if not any(schema == "marts" for schema, _, _ in tables):
@@ -238,9 +236,11 @@ def _write_database(warehouse: Path, new_file: Path, parquet_dir: Path, report: 
         connection.execute(f"create schema {_PUB}.meta")
         connection.execute(
             f"create table {_PUB}.meta.publication as select ? as published_at, ? as source_warehouse,"
-            " ? as as_of, ? as storage_version, ? as published_by_duckdb",
+            " ? as as_of, ? as storage_version, ? as published_by_duckdb, ? as checks,"
+            " ?::varchar as checks_invocation_id, ? as forced, ?::varchar[] as failed_checks",
             [datetime.now(timezone.utc).replace(tzinfo=None), str(warehouse), report.as_of,
-             STORAGE_VERSION, duckdb.__version__],
+             STORAGE_VERSION, duckdb.__version__, report.checks.state, report.checks.invocation_id,
+             report.forced, report.checks.failed],
         )
         connection.execute(
             f"create table {_PUB}.meta.published_tables (table_schema varchar, table_name varchar,"
@@ -257,27 +257,11 @@ def _write_database(warehouse: Path, new_file: Path, parquet_dir: Path, report: 
         connection.close()
 
 
-def _flip_parquet(parquet_root: Path, version_dir: Path) -> None:
-    current = parquet_root / "current"
-    staged = parquet_root / f"current.tmp-{os.getpid()}"
-    _remove_quietly(staged)
-    staged.symlink_to(version_dir.name, target_is_directory=True)
-    os.replace(staged, current)
-    _fsync_dir(parquet_root)
-    versions = sorted(
-        (path for path in parquet_root.iterdir() if path.is_dir() and not path.is_symlink() and path.name.startswith("v")),
-        key=lambda path: path.name,
-    )
-    older = [path for path in versions if path != version_dir]
-    kept = older[-KEEP_PREVIOUS_PARQUET_VERSIONS:] if KEEP_PREVIOUS_PARQUET_VERSIONS else []
-    for path in older:
-        if path in kept:
-            continue
-        _remove_quietly(path)
+def publish(warehouse: Path, out_dir: Path = DEFAULT_PUBLISH_DIR, force: bool = False) -> PublishReport:
+    """Copy the marts (and seeds) of `warehouse` into `out_dir` and swap them in atomically.
 
-
-def publish(warehouse: Path, out_dir: Path = DEFAULT_PUBLISH_DIR) -> PublishReport:
-    """Copy the marts (and seeds) of `warehouse` into `out_dir` and swap them in atomically."""
+    Refuses (PublishRefused) when the last tested build has failed checks, unless `force`.
+    """
     started = time.perf_counter()
     warehouse = Path(warehouse).resolve()
     out_dir = Path(out_dir).resolve()
@@ -291,15 +275,16 @@ def publish(warehouse: Path, out_dir: Path = DEFAULT_PUBLISH_DIR) -> PublishRepo
         current = parquet_root / "current"
         if current.exists() and not current.is_symlink():
             raise PublishError(f"{current} is a real folder, not the symlink publish maintains: move it away")
-        _clean_leftovers(out_dir)
+        clean_leftovers(out_dir, PUBLISHED_FILE_NAME)
         new_file = out_dir / f"{PUBLISHED_FILE_NAME}.tmp-{os.getpid()}"
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         version_dir = parquet_root / f"v{stamp}-{os.getpid()}"
-        version_dir.mkdir()
+        staging = parquet_root / f"{STAGING_PREFIX}{version_dir.name}"
+        staging.mkdir()
         report = PublishReport(database=final, parquet_dir=parquet_root / "current")
         staged_exports: dict[Path, Path] = {}
         try:
-            _write_database(warehouse, new_file, version_dir, report)
+            _write_database(warehouse, new_file, staging, report, force=force)
             for leftover in (Path(f"{new_file}.wal"),):
                 if leftover.exists():
                     raise PublishError(f"{leftover} was left behind: the copy was not checkpointed")
@@ -309,17 +294,18 @@ def publish(warehouse: Path, out_dir: Path = DEFAULT_PUBLISH_DIR) -> PublishRepo
                     f"{new_file} has storage version number {number}, not {STORAGE_VERSION_NUMBER} ({STORAGE_VERSION})"
                 )
             staged_exports = stage_stalled_users_export(new_file, out_dir)
-            with open(new_file, "rb") as handle:
-                os.fsync(handle.fileno())
+            seal(staging, version_dir)
+            fsync_file(new_file)
             os.chmod(new_file, 0o444)
             os.replace(new_file, final)
-            _fsync_dir(out_dir)
+            fsync_dir(out_dir)
         except BaseException:
-            _remove_quietly(new_file)
-            _remove_quietly(version_dir)
+            remove_quietly(new_file)
+            remove_quietly(staging)
+            remove_quietly(version_dir)
             discard_export(staged_exports)
             raise
         commit_export(staged_exports)
-        _flip_parquet(parquet_root, version_dir)
+        flip_current(parquet_root, version_dir)
     report.seconds = time.perf_counter() - started
     return report

@@ -39,6 +39,7 @@ from activation_warehouse.report_html import esc as _esc, missing as _missing, t
 from activation_warehouse.report_incidents import ACKNOWLEDGEMENTS, INCIDENT_QUERIES, INCIDENTS, incidents_block
 from activation_warehouse.paths import PROJECT_DIR
 from activation_warehouse.settings import SETTINGS_MART, load_registry, parse_value
+from activation_warehouse.warehouse_lock import open_warehouse
 
 DEFAULT_REPORT_PATH = PROJECT_DIR / "reports" / "activation_report.html"
 
@@ -166,7 +167,7 @@ def read_report_data(warehouse: Path) -> ReportData:
         raise ReportError(f"no warehouse at {warehouse}: run `make build` first")
     data = ReportData(warehouse=warehouse.resolve())
     try:
-        connection = duckdb.connect(str(warehouse), read_only=True)
+        connection = open_warehouse(warehouse, read_only=True)
     except duckdb.Error as error:
         raise ReportError(
             f"cannot open {warehouse} read-only (a build may be writing it; "
@@ -405,7 +406,10 @@ def chart_verdict(decision: pd.Series) -> dict[str, Any]:
         {"start": defer, "end": invest, "zone": "investigate", "mid": (defer + invest) / 2},
         {"start": invest, "end": 1.0, "zone": "invest", "mid": (invest + 1) / 2},
     ])
-    x = alt.X("start:Q", scale=alt.Scale(domain=[0, 1], nice=False), axis=alt.Axis(format="%", title="post-connection drop rate (mature, in-scope, connected users)", tickCount=10))
+    x = alt.X(
+        "start:Q", scale=alt.Scale(domain=[0, 1], nice=False),
+        axis=alt.Axis(format="%", title="post-connection drop rate (mature, in-scope, connected users)", tickCount=10),
+    )
     zone_scale = alt.Scale(domain=list(ZONE_COLOURS), range=list(ZONE_COLOURS.values()))
     rects = alt.Chart(zones).mark_rect(opacity=0.13).encode(x=x, x2="end:Q", color=alt.Color("zone:N", scale=zone_scale, legend=None))
     zone_text = alt.Chart(zones).mark_text(baseline="top", dy=4, fontSize=11, fontWeight=600).encode(
@@ -773,7 +777,10 @@ def chart_data_health(data: ReportData) -> dict[str, Any] | None:
     daily = extra.from_first_active_day(daily, "check_date", "events")
     anomalies = volume[volume["is_anomaly"].fillna(False).astype(bool)].copy()
     anomalies["check_date"] = pd.to_datetime(anomalies["check_date"])
-    anomalies["label"] = anomalies["event_name"] + " " + anomalies["events"].astype(int).astype(str) + " vs ~" + anomalies["baseline_median"].round(0).astype(int).astype(str)
+    anomalies["label"] = (
+        anomalies["event_name"] + " " + anomalies["events"].astype(int).astype(str)
+        + " vs ~" + anomalies["baseline_median"].round(0).astype(int).astype(str)
+    )
     x = alt.X("check_date:T", title=None, axis=alt.Axis(format="%b %d", labelAngle=0))
     area = alt.Chart(alt.Data(values=_records(daily))).mark_area(color=BLUE, opacity=0.18, line={"color": BLUE, "strokeWidth": 1.5}).encode(
         x=x, y=alt.Y("events:Q", title="clean events per day"),
@@ -843,11 +850,11 @@ def section_opportunity(data: ReportData) -> str:
     if not len(opportunity):
         return "<p class='muted'>No mature in-scope accounts yet: nothing to size.</p>"
     lifts = sorted(opportunity["relative_lift"].unique())
-    descriptions = {l: d for l, d in zip(opportunity["relative_lift"], opportunity.get("lift_description", [""] * len(opportunity)))}
+    descriptions = dict(zip(opportunity["relative_lift"], opportunity.get("lift_description", [""] * len(opportunity))))
     sort_cols = ["band_order"] if "band_order" in opportunity.columns else ["company_size_band"]
     bands = opportunity.drop_duplicates("company_size_band").sort_values(sort_cols)
     headers = ["size band", "mature accounts", "connected", "activated"] + [
-        f"+{l:.0%} lift<br><span class='muted small'>{_esc(descriptions.get(l) or '')}</span>" for l in lifts]
+        f"+{lift:.0%} lift<br><span class='muted small'>{_esc(descriptions.get(lift) or '')}</span>" for lift in lifts]
     rows, any_capped = [], False
     for _, band in bands.iterrows():
         cells = [f"<b>{_esc(band['company_size_band'])}</b>", _int(band["mature_accounts"]), _int(band["connected_accounts"]), _int(band["activated_accounts"])]
@@ -861,7 +868,10 @@ def section_opportunity(data: ReportData) -> str:
             else:
                 cells.append("–")
         rows.append(cells)
-    total = ["<b>all in-scope bands</b>", _int(bands["mature_accounts"].sum()), _int(bands["connected_accounts"].sum()), _int(bands["activated_accounts"].sum())]
+    total = [
+        "<b>all in-scope bands</b>", _int(bands["mature_accounts"].sum()),
+        _int(bands["connected_accounts"].sum()), _int(bands["activated_accounts"].sum()),
+    ]
     for lift in lifts:
         hit = opportunity[opportunity["relative_lift"] == lift]
         total.append(f"<b>{_money(hit['extra_annual_revenue'].sum(min_count=1))}</b> / yr<br>"
@@ -992,7 +1002,8 @@ def section_definition(data: ReportData) -> str:
                 "yes" if bool(m["is_funnel_step"]) else "no (checklist only)",
                 _esc(m.get("milestone_role") if not pd.isna(m.get("milestone_role")) else ""), _esc(m.get("description", "")),
             ])
-        parts.append("<h3>Milestones</h3>" + _table(["#", "milestone", "reached by", "applies to", "funnel step", "role", "what it means"], rows, cls="definition"))
+        milestone_headers = ["#", "milestone", "reached by", "applies to", "funnel step", "role", "what it means"]
+        parts.append("<h3>Milestones</h3>" + _table(milestone_headers, rows, cls="definition"))
     else:
         parts.append(_missing("seeds.milestones"))
     cells = []
@@ -1052,7 +1063,8 @@ details summary { cursor:pointer; color:#3e63dd; }
 .picker { display:block; margin:8px 0; color:var(--muted); }
 .tiles { display:grid; grid-template-columns: repeat(3, 1fr); gap:14px; margin-bottom:10px; }
 .tile { border:1px solid var(--line); border-left:4px solid #d0d5dd; border-radius:8px; padding:12px 14px; }
-.tile-ok { border-left-color:#12b76a; } .tile-warn { border-left-color:#f79009; } .tile-error { border-left-color:#f04438; } .tile-missing { border-left-color:#98a2b3; }
+.tile-ok { border-left-color:#12b76a; } .tile-warn { border-left-color:#f79009; }
+.tile-error { border-left-color:#f04438; } .tile-missing { border-left-color:#98a2b3; }
 .tile-head { display:flex; justify-content:space-between; align-items:center; font-weight:600; margin-bottom:6px; }
 .tile-big { font-size:26px; font-weight:700; }
 .tile-line { display:flex; justify-content:space-between; gap:8px; }

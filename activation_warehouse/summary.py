@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
+from activation_warehouse.warehouse_lock import open_warehouse
 
 #: The tables worth a count after a build, with the schema they live in.
 SUMMARY_TABLES: tuple[str, ...] = (
@@ -18,7 +18,7 @@ SUMMARY_TABLES: tuple[str, ...] = (
 def table_counts(warehouse: Path, tables: tuple[str, ...] = SUMMARY_TABLES) -> dict[str, int | None]:
     """Row counts of the given tables (None for a table the build has not made)."""
     counts: dict[str, int | None] = {}
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    with open_warehouse(warehouse, read_only=True) as connection:
         existing = {
             f"{schema}.{name}"
             for schema, name in connection.execute(

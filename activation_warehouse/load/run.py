@@ -81,7 +81,9 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """
     try:
         warehouse.parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(str(warehouse))
+        from activation_warehouse.warehouse_lock import open_warehouse  # a held lock: one line, exit 2
+
+        connection = open_warehouse(warehouse)
     except (duckdb.Error, OSError) as error:
         raise LoadError(f"{warehouse}: cannot open the warehouse: {one_line(error)}") from None
     connection.execute("set TimeZone = 'UTC'")

@@ -33,6 +33,7 @@ import pandas as pd
 from activation_warehouse.validate.data_docs import DEFAULT_DOCS_DIR, write_data_docs
 from activation_warehouse.validate.results import EXAMPLES_SHOWN, Outcome, SuiteResult, ValidationReport, _Tally
 from activation_warehouse.validate.suites import RAW_SCHEMA, Check, Suite, build_suites
+from activation_warehouse.warehouse_lock import open_warehouse
 
 #: Rows per batch for row-wise expectations (a frame of a few columns of this many rows
 #: stays well under a few hundred MB).
@@ -257,7 +258,7 @@ def validate_warehouse(
         raise ValidationSetupError(f"no warehouse at {warehouse}: run the build first")
     suites = list(suites) if suites is not None else build_suites(raw_schema, marts_schema)
     try:
-        connection = duckdb.connect(str(warehouse), read_only=True)
+        connection = open_warehouse(warehouse, read_only=True)
     except duckdb.Error as error:
         raise ValidationSetupError(
             f"cannot open {warehouse} read-only (is a dbt build still writing it?): {error}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 if getattr(__main__, "__spec__", None) is None and not hasattr(__main__, "__file__"):
     __main__.__file__ = "<pytest-xdist worker>"
 
+from activation_warehouse.dbt_runner import DbtTarget, run_dbt
 from activation_warehouse.engines import compare_rows, mart_relations, read_duckdb_table
 from activation_warehouse.generate import DemoConfig, generate_demo
 from activation_warehouse.load import load_folder
@@ -29,7 +29,6 @@ from activation_warehouse.paths import PROJECT_DIR
 
 # Raw-data fixtures live here, not in tests/fixtures, which dbt reserves for unit-test fixtures.
 FIXTURES_DIR = Path(__file__).resolve().parent / "data"
-DBT = Path(sys.executable).parent / "dbt"
 MF = Path(sys.executable).parent / "mf"
 
 
@@ -42,41 +41,29 @@ class ScratchWarehouse:
     #: A test that edits a definition (a seed) builds a copy of the project: see project_copy.
     project_dir: Path = PROJECT_DIR
 
+    @property
+    def target(self) -> DbtTarget:
+        """This warehouse as the dbt runner sees it: its file, target, log and spill folders."""
+        return DbtTarget(
+            warehouse=self.path, project_dir=self.project_dir, target_dir=self.target_dir,
+            log_dir=self.target_dir / "logs", temp_dir=self.target_dir / "duckdb_tmp",
+        )
+
     def env(self, **extra: str | None) -> dict[str, str]:
         """The environment of a dbt run on this warehouse; an `extra` value of None unsets
         that variable, so a test can see what the profile's own default does."""
-        env = dict(os.environ)
-        env.update(
-            ACTIVATION_WAREHOUSE_PATH=str(self.path),
-            ACTIVATION_WAREHOUSE_TEMP_DIR=str(self.target_dir / "duckdb_tmp"),
-            DBT_PROFILES_DIR=str(PROJECT_DIR),
-            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        )
-        for name, value in extra.items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
-        return env
+        return self.target.env(colours=False, **extra)
 
     def dbt_command(self, *args: str) -> list[str]:
         """The command line `dbt()` runs, for a caller that needs the process itself (to kill it)."""
-        return [
-            str(DBT), *args,
-            "--project-dir", str(self.project_dir),
-            "--target-path", str(self.target_dir),
-            "--log-path", str(self.target_dir / "logs"),
-        ]
+        return self.target.command(*args)
 
     def dbt(
         self, *args: str, check: bool = True, cwd: Path | None = None, **extra_env: str | None
     ) -> subprocess.CompletedProcess[str]:
         """Run one dbt command in a subprocess (a DuckDB file lock ends with the process),
         from the project folder unless `cwd` names another working folder."""
-        result = subprocess.run(
-            self.dbt_command(*args), cwd=cwd or self.project_dir, env=self.env(**extra_env),
-            capture_output=True, text=True,
-        )
+        result = run_dbt(*args, target=self.target, capture=True, cwd=cwd, **extra_env)
         if check and result.returncode != 0:
             tail = "\n".join(result.stdout.splitlines()[-40:])
             raise AssertionError(f"dbt {' '.join(args)} failed ({result.returncode}):\n{tail}\n{result.stderr}")
@@ -98,7 +85,7 @@ class ScratchWarehouse:
         out = project / "result.csv"
         out.unlink(missing_ok=True)
         result = subprocess.run(
-            [str(MF), "query", *args, "--csv", str(out)], cwd=project,
+            [str(MF), "query", *args, "--csv", str(out), "--quiet"], cwd=project,
             env=self.env(DBT_PROJECT_DIR=str(project)), capture_output=True, text=True,
         )
         if result.returncode != 0 or not out.exists():

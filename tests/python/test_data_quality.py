@@ -280,7 +280,7 @@ def test_half_the_events_three_days_late_fails_arrival_lateness(
 def test_a_duplicated_batch_fails_duplicate_share_and_a_partial_one_warns(
     demo_dir: Path, builder: Builder, clean_build: Build, tmp_path: Path
 ) -> None:
-    build = break_and_build(demo_dir, builder, tmp_path, f"""
+    build = break_and_build(demo_dir, builder, tmp_path, """
         select * from events
         union all
         select * from events where cast(received_at as date) = date '2026-05-20'

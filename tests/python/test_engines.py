@@ -26,7 +26,6 @@ from activation_warehouse.engines import (
     PostgresSettings,
     compare_rows,
     copy_raw_to_postgres,
-    copy_raw_to_spark,
     mart_relations,
     read_duckdb_table,
     read_postgres_table,
