@@ -169,6 +169,14 @@ def _copy(template: dict, name: str) -> ScratchWarehouse:
     return warehouse
 
 
+def _restated_days(warehouse: ScratchWarehouse) -> list[dict[str, str]]:
+    """The rows of the interface macro dq_restated_days(), through `dbt show` (no hooks run)."""
+    result = warehouse.dbt("show", "--inline", "{{ dq_restated_days() }}", "--output", "json", "--limit", "-1")
+    lines = result.stdout.splitlines()
+    start = next(index for index, line in enumerate(lines) if line == "{")
+    return json.loads("\n".join(lines[start:]))["show"]
+
+
 def _invocation_id(warehouse: ScratchWarehouse) -> str:
     return json.loads((warehouse.target_dir / "run_results.json").read_text())["metadata"]["invocation_id"]
 
@@ -220,6 +228,19 @@ def test_a_full_refresh_records_a_restatement_without_stopping(template: dict) -
     result = warehouse.dbt("run", "--full-refresh")
     assert "raw.events was restated" not in result.stdout
     assert {day for (day,) in warehouse.query("select received_date from history.raw_event_restatements")} == days
+    # What the data-quality judgement reads.
+    latest = warehouse.scalar("select max(received_at) from raw.events")
+    assert _restated_days(warehouse) == [
+        {"received_date": "2026-05-20", "detected_through": latest.isoformat()}
+    ]
+
+
+def test_no_restated_day_before_the_history_table_exists(tmp_path: Path) -> None:
+    empty = ScratchWarehouse(path=tmp_path / "empty.duckdb", target_dir=tmp_path / "target")
+    assert _restated_days(empty) == []
+    assert not empty.path.exists() or empty.query(
+        "select count(*) from information_schema.tables where table_schema = 'history'"
+    ) == [(0,)]
 
 
 def test_appending_new_days_is_no_restatement_and_equals_a_full_refresh(template: dict) -> None:
