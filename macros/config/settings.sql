@@ -56,6 +56,15 @@
   meaning: >-
     Incremental runs re-read the raw events received this long before the latest already
     built, so a load lagging the previous one by less is still picked up (README, "Incremental builds").
+- name: run_results_kept_builds
+  type: integer
+  min: 1
+  max: 100000
+  default: 200
+  unit: invocations
+  meaning: >-
+    How many dbt invocations history.dbt_run_results keeps (each build's node and test
+    results, for results over time); older ones are removed at the end of a run.
 - name: max_funnel_steps
   type: integer
   min: 2

@@ -225,6 +225,7 @@ EVERY_SETTING_CHANGED = {
     "max_clock_skew_days": 2,
     "session_timeout_minutes": 45,
     "incremental_lookback_hours": 6,
+    "run_results_kept_builds": 5,
     "max_funnel_steps": 6,
     "activation_window_days": 7,
     "post_connection_minutes": 60,

@@ -26,8 +26,8 @@ existing seeds is what every incremental build does), one inside an intermediate
 of the full build (the same rolled-back create as the mart's), one inside the first
 incremental model (its transaction rolls back whole, and the rerun is an ordinary
 incremental build), and one right after the on-run-start hooks (on DuckDB they write
-nothing and dbt has only created empty schemas, so the rerun is an ordinary full build,
-which the reference already is).
+nothing but the empty history tables, and dbt has only created empty schemas, so the rerun
+is an ordinary full build, which the reference already is).
 
 Kill points are lines of the build's own output (`--debug` logs each statement before it
 runs), never a time: a timed kill lands somewhere else on a loaded machine, or after the

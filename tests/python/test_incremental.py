@@ -48,8 +48,9 @@ batch 4, no event at all (span now internal in raw.users; a whole `dbt run`, inc
   context  span's events and session are internal traffic: the run rewrites them though no
            event arrived, so its rows need a stamp later than batch 3's
 then the warehouse is compared, table by table, with a full refresh of the same raw data,
-and finally a row received 10 hours behind the latest one is appended: the incremental run
-misses it, tests/incremental counts it (warn) and the reconciliation test fails.
+and finally a row received 10 hours behind the latest one is appended: the incremental build
+stops with the restatement line naming its received day (it would miss the row), and the data
+tests alone count it (tests/incremental, warn) and fail the reconciliation.
 """
 
 from __future__ import annotations
@@ -475,15 +476,24 @@ def test_the_incremental_build_equals_a_full_refresh(timeline: dict) -> None:
     assert table_differences(timeline["after"][4], expected) == []
 
 
-def test_rows_behind_the_lookback_are_counted(timeline: dict) -> None:
+def test_rows_behind_the_lookback_stop_the_build_and_are_counted(timeline: dict) -> None:
     # Runs last in this module (pytest keeps file order): it leaves the warehouse short of a row.
     warehouse = timeline["warehouse"]
     insert_rows(warehouse.path, "events", [BEHIND_THE_LOOKBACK])
+    # The row was received before the last build's settled cutoff (D3 12:00 - 3 h), so the
+    # restatement check stops the incremental build before it misses the row silently.
+    result = warehouse.dbt("build", "--select", *INCREMENTAL_SELECTION, check=False)
+    assert result.returncode != 0
+    assert (
+        f"raw.events was restated since the last build: received days {D3} changed (rows added);"
+        " rebuild with: dbt build --full-refresh"
+    ) in result.stdout, result.stdout[-3000:]
+    assert "late" not in {row[0] for row in warehouse.query("select event_id from marts.fct_events")}
+    # The data tests alone (no model selected, so no restatement check) still count it.
     result = warehouse.dbt(
-        "build", "--select", *INCREMENTAL_SELECTION, "assert_raw_events_reconcile", "path:tests/incremental",
+        "build", "--select", "assert_raw_events_reconcile", "path:tests/incremental",
         "--exclude", "resource_type:unit_test", check=False,
     )
-    assert "late" not in {row[0] for row in warehouse.query("select event_id from marts.fct_events")}
     output = result.stdout
     assert "WARN 1 assert_no_raw_events_behind_the_lookback" in output, output[-3000:]
     assert "FAIL 1 assert_raw_events_reconcile" in output, output[-3000:]

@@ -47,6 +47,7 @@ SECOND_DEFINITION: dict[str, object] = {
     "max_clock_skew_days": 3,
     "session_timeout_minutes": 45,
     "incremental_lookback_hours": 10,
+    "run_results_kept_builds": 3,
     # Fewer steps than the three funnel steps the default seed has: a unit test that walks
     # three steps without pinning it loses its last one.
     "max_funnel_steps": 2,

@@ -1,0 +1,252 @@
+{#- Restated raw data (docs/incremental-builds.md, "Restated raw data"). An incremental run
+    re-reads only the raw rows received since its lookback start, so a day it already
+    built that is later deleted, replayed or altered in raw.events would silently differ
+    from a full refresh. Each build that ran int_events__classified records what it read
+    (record_raw_event_days, on-run-end); the next incremental run compares (on-run-start,
+    detect_raw_restatement), records any changed day and stops with one line naming them
+    and the command that repairs them. -#}
+
+{% macro _classified_node() -%}
+    {{ return(graph.nodes['model.activation_warehouse.int_events__classified']) }}
+{%- endmacro %}
+
+{#- One row's fingerprint over every contract column of raw.events (models/staging/_sources.yml),
+    as a number whose sum over a day changes when any row is added, dropped or edited
+    (a renamed event or a stripped property keeps ids, so ids alone would miss it). -#}
+{% macro raw_event_row_hash(columns) -%}
+    {{ return(adapter.dispatch('raw_event_row_hash', 'activation_warehouse')(columns)) }}
+{%- endmacro %}
+
+{#- DuckDB: its 64-bit hash of all columns at once (null has a hash of its own). -#}
+{% macro duckdb__raw_event_row_hash(columns) -%}
+    cast(hash({{ columns | join(', ') }}) as hugeint)
+{%- endmacro %}
+
+{#- PostgreSQL: md5 of the row's text form (null and '' differ there), its first 60 bits. -#}
+{% macro postgres__raw_event_row_hash(columns) -%}
+    cast(('x' || substr(md5(cast(row({{ columns | join(', ') }}) as text)), 1, 15))::bit(60) as bigint)
+{%- endmacro %}
+
+{#- Spark: xxhash64 skips nulls, so each column's nullness is hashed beside it; decimal
+    before summing, as a bigint sum overflows (an error under ANSI mode). -#}
+{% macro spark__raw_event_row_hash(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append(column) -%}
+        {%- do parts.append(column ~ ' is null') -%}
+    {%- endfor -%}
+    cast(xxhash64({{ parts | join(', ') }}) as decimal(38, 0))
+{%- endmacro %}
+
+{#- Another engine needs a dispatch of its own: say so, rather than compare nothing. -#}
+{% macro default__raw_event_row_hash(columns) -%}
+    {{ exceptions.raise_compiler_error(
+        "No raw event fingerprint for engine '" ~ target.type ~ "': add a " ~ target.type
+        ~ "__raw_event_row_hash macro (macros/history/raw_event_restatement.sql)."
+    ) }}
+{%- endmacro %}
+
+{#- Per received day (UTC date of received_at), the raw rows received before `cutoff_sql`
+    (an SQL timestamp expression): received_date, raw_rows, fingerprint (text). -#}
+{% macro raw_event_day_figures(cutoff_sql) -%}
+    {%- set source_node = graph.sources['source.activation_warehouse.raw.events'] -%}
+    {%- set columns = source_node.columns.keys() | list -%}
+    select
+        cast(received_at as date) as received_date,
+        count(*) as raw_rows,
+        cast(sum({{ raw_event_row_hash(columns) }}) as {{ dbt.type_string() }}) as fingerprint
+    from {{ source('raw', 'events') }}
+    where received_at < {{ cutoff_sql }}
+    group by cast(received_at as date)
+{%- endmacro %}
+
+{#- The on-run-end hook: when int_events__classified ran successfully in this invocation,
+    history.raw_event_days becomes the figures of every day settled by it: the raw rows
+    received before C = (latest received_at it judged) - incremental_lookback_hours. Later
+    rows are re-read by the next incremental run anyway. A build with no settled row
+    leaves one row without a day, which keeps C. -#}
+{% macro record_raw_event_days(results) -%}
+    {%- if execute -%}
+        {%- set node = _classified_node() -%}
+        {%- set ran = results | selectattr('node.unique_id', 'equalto', node.unique_id)
+            | selectattr('status', 'equalto', 'success') | list -%}
+        {%- if ran -%}
+            {%- set relation = history_table('raw_event_days') -%}
+            {%- set model = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+            {%- set select_sql -%}
+                with
+
+                judged as (
+                    select max(received_at) as latest_received_at
+                    from {{ model }}
+                ),
+
+                cutoff as (
+                    select
+                        latest_received_at,
+                        {{ dbt.dateadd('hour', -1 * setting('incremental_lookback_hours'), 'latest_received_at') }}
+                            as settled_before
+                    from judged
+                ),
+
+                settled_days as (
+                    {{ raw_event_day_figures('(select settled_before from cutoff)') }}
+                ),
+
+                with_marker as (
+                    select received_date, raw_rows, fingerprint from settled_days
+                    union all
+                    select
+                        cast(null as date) as received_date,
+                        cast(0 as {{ dbt.type_bigint() }}) as raw_rows,
+                        cast(null as {{ dbt.type_string() }}) as fingerprint
+                    from cutoff
+                    where not exists (select 1 from settled_days)
+                )
+
+                select
+                    with_marker.received_date,
+                    cast(with_marker.raw_rows as {{ dbt.type_bigint() }}) as raw_rows,
+                    with_marker.fingerprint,
+                    cutoff.settled_before,
+                    cutoff.latest_received_at,
+                    {{ history_timestamp(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')) }} as recorded_at,
+                    {{ history_text(invocation_id) }} as invocation_id
+                from with_marker
+                cross join cutoff
+                where cutoff.settled_before is not null
+            {%- endset -%}
+            {%- do history_replace_rows(relation, select_sql) -%}
+        {%- endif -%}
+    {%- endif -%}
+    select 1 as raw_event_days_recorded
+{%- endmacro %}
+
+{#- Consecutive dates as 'a..b' ranges, at most five items ('and N more days' after four). -#}
+{% macro _day_ranges(days) -%}
+    {%- set ranges = [] -%}
+    {%- for day in days | sort -%}
+        {%- set current = modules.datetime.date.fromisoformat(day) -%}
+        {%- if ranges and (current - ranges[-1][1]).days == 1 -%}
+            {%- do ranges.append([ranges.pop()[0], current]) -%}
+        {%- else -%}
+            {%- do ranges.append([current, current]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set items = [] -%}
+    {%- for first, last in ranges -%}
+        {%- do items.append(first.isoformat() if first == last else first.isoformat() ~ '..' ~ last.isoformat()) -%}
+    {%- endfor -%}
+    {%- if items | length > 5 -%}
+        {%- set shown = items[:4] -%}
+        {%- set rest = ranges[4:] -%}
+        {%- set ns = namespace(days=0) -%}
+        {%- for first, last in rest -%}
+            {%- set ns.days = ns.days + (last - first).days + 1 -%}
+        {%- endfor -%}
+        {%- do shown.append('and ' ~ ns.days ~ ' more day' ~ ('' if ns.days == 1 else 's')) -%}
+        {{ return(shown | join(', ')) }}
+    {%- endif -%}
+    {{ return(items | join(', ')) }}
+{%- endmacro %}
+
+{#- The on-run-start hook (after the raw contract check): when this invocation runs
+    int_events__classified, which exists and keeps state, and a previous build recorded
+    what it read, the same figures are recomputed over the rows received before that
+    build's C. Changed days go to history.raw_event_restatements; an incremental run then
+    stops with one line, a full rebuild (--full-refresh, or an engine that rebuilds the
+    model every run) goes on, which is the repair. -#}
+{% macro detect_raw_restatement() -%}
+    {%- if execute and flags.WHICH in ('run', 'build') -%}
+        {%- set node = _classified_node() -%}
+        {%- set model = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+        {%- if node.unique_id in selected_resources and model is not none -%}
+            {%- set days = history_table('raw_event_days') -%}
+            {%- set restatements = history_table('raw_event_restatements') -%}
+            {%- set comparison_sql -%}
+                with
+
+                stored as (
+                    select received_date, raw_rows, fingerprint
+                    from {{ days }}
+                    where received_date is not null
+                ),
+
+                stored_cutoff as (
+                    select max(settled_before) as settled_before
+                    from {{ days }}
+                ),
+
+                current_days as (
+                    {{ raw_event_day_figures('(select settled_before from stored_cutoff)') }}
+                ),
+
+                compared as (
+                    select
+                        coalesce(stored.received_date, current_days.received_date) as received_date,
+                        coalesce(stored.raw_rows, 0) as rows_before,
+                        coalesce(current_days.raw_rows, 0) as rows_after,
+                        coalesce(stored.fingerprint, '') as fingerprint_before,
+                        coalesce(current_days.fingerprint, '') as fingerprint_after
+                    from stored
+                    full outer join current_days
+                        on stored.received_date = current_days.received_date
+                )
+
+                select
+                    cast(received_date as {{ dbt.type_string() }}) as received_date,
+                    rows_before,
+                    rows_after,
+                    case
+                        when rows_after < rows_before then 'rows deleted'
+                        when rows_after > rows_before then 'rows added'
+                        else 'rows altered'
+                    end as change
+                from compared
+                where rows_before != rows_after or fingerprint_before != fingerprint_after
+                order by received_date
+            {%- endset -%}
+            {%- set changed = run_query(comparison_sql) -%}
+            {%- if changed.rows | length > 0 -%}
+                {%- set latest = run_query(
+                    'select cast(max(received_at) as ' ~ dbt.type_string() ~ ') from ' ~ source('raw', 'events')
+                ).columns[0].values()[0] -%}
+                {%- set already = run_query(
+                    'select cast(received_date as ' ~ dbt.type_string() ~ ') from ' ~ restatements
+                    ~ ' where detected_through = ' ~ history_timestamp(latest)
+                ).columns[0].values() | map('string') | list -%}
+                {%- set rows = [] -%}
+                {%- set kinds = [] -%}
+                {%- for row in changed.rows -%}
+                    {%- if row[3] not in kinds -%}{%- do kinds.append(row[3]) -%}{%- endif -%}
+                    {%- if (row[0] | string) not in already -%}
+                        {%- do rows.append([
+                            'cast(' ~ sql_string_literal(row[0] | string) ~ ' as date)',
+                            history_timestamp(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')),
+                            history_timestamp(latest),
+                            row[1] | int, row[2] | int, sql_string_literal(row[3]),
+                        ]) -%}
+                    {%- endif -%}
+                {%- endfor -%}
+                {%- set columns = [] -%}
+                {%- for column, _ in history_columns('raw_event_restatements') -%}
+                    {%- do columns.append(column) -%}
+                {%- endfor -%}
+                {%- do history_insert_rows(restatements, columns, rows) -%}
+                {%- set keeps_state = node.config.materialized == 'incremental' and not flags.FULL_REFRESH -%}
+                {%- if keeps_state -%}
+                    {%- set ordered = [] -%}
+                    {%- for kind in ['rows deleted', 'rows added', 'rows altered'] if kind in kinds -%}
+                        {%- do ordered.append(kind[5:] if ordered else kind) -%}
+                    {%- endfor -%}
+                    {{ exceptions.raise_compiler_error(
+                        'raw.events was restated since the last build: received days '
+                        ~ _day_ranges(changed.columns[0].values() | map('string') | list)
+                        ~ ' changed (' ~ ordered | join(' or ') ~ '); rebuild with: dbt build --full-refresh'
+                    ) }}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+    select 1 as raw_data_not_restated
+{%- endmacro %}
