@@ -13,10 +13,17 @@
 
         data quality ERROR: tracking_coverage | raw.data_source_connections | 2026-05-20 | ...
 
+    `runs_after` (optional, a ref) names a model the test waits for: the last model of the
+    incident record (dq_acknowledgement_states, after dq_incident_history and
+    dq_incidents). dbt build skips the models downstream of a failing test's model unless
+    they do not descend from every node the test depends on; depending on the record's
+    last model too, a failing test skips none of them, so the build that fails on an open
+    incident still records it.
+
     The standard test configs apply (`where`, `limit`, `severity`, `store_failures`...):
     with `where`, dbt hands the test a subquery (text) instead of a relation, which is
     read as it is. -#}
-{% test data_quality_breaches(model, level, max_logged=20) %}
+{% test data_quality_breaches(model, level, max_logged=20, runs_after=none) %}
 
 {%- if level not in ('warn', 'error') -%}
     {{ exceptions.raise_compiler_error(
