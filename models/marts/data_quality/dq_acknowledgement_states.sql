@@ -51,8 +51,8 @@ covered as (
         on acknowledgements.check_name = breaches.check_name
         and acknowledgements.table_name = breaches.table_name
         and (acknowledgements.breach_key is null or acknowledgements.breach_key = breaches.breach_key)
-        and breaches.check_date >= acknowledgements.first_day
-        and breaches.check_date <= acknowledgements.last_day
+        and acknowledgements.first_day <= breaches.check_date
+        and acknowledgements.last_day >= breaches.check_date
     group by
         acknowledgements.check_name,
         acknowledgements.table_name,

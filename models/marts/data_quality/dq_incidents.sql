@@ -73,8 +73,8 @@ covering as (
             partition by incidents.incident_key
             order by
                 acknowledgements.acknowledged_until desc,
-                case when acknowledgements.breach_key is null then 1 else 0 end,
-                acknowledgements.reason
+                case when acknowledgements.breach_key is null then 1 else 0 end asc,
+                acknowledgements.reason asc
         ) as covering_rank
     from incidents
     cross join scope
