@@ -151,7 +151,7 @@ def drop_built_schemas(settings: PostgresSettings) -> None:
     connection = settings.connect()
     try:
         with connection, connection.cursor() as cursor:
-            for schema in ("staging", "intermediate", "marts", "seeds"):
+            for schema in ("staging", "intermediate", "marts", "seeds", "history"):
                 cursor.execute(f"drop schema if exists {schema} cascade")
     finally:
         connection.close()
