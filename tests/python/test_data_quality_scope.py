@@ -209,3 +209,26 @@ def test_first_seen_survives_a_full_refresh_and_a_fixed_day_is_resolved(tmp_path
     assert warehouse.query(
         "select cast(check_date as varchar), severity, status, first_seen_at, last_seen_at from marts.dq_incidents"
     ) == [(OLD_DAY, "error", "resolved", first_seen, again[0][1])]
+
+
+def test_a_restated_old_day_is_judged_again(tmp_path: Path) -> None:
+    # The restatement detection (macro dq_restated_days) reports 04-01 restated, detected
+    # on 05-31, inside the horizon: the 60-day-old breach is judged like a new one. The
+    # same day detected on 05-20 (11 days before the clock) is history again.
+    def restated(detected_through: str) -> Path:
+        project = project_copy(tmp_path / f"project_{detected_through[:10]}")
+        (project / "macros" / "data_quality" / "restated_days.sql").write_text(
+            "{% macro dq_restated_days() -%}\n"
+            f"    select date '{OLD_DAY}' as received_date, timestamp '{detected_through}' as detected_through\n"
+            "{%- endmacro %}\n"
+        )
+        return project
+
+    warehouse = warehouse_of(tmp_path, OLD_DAY, restated("2026-05-31 10:00:00"))
+    result = build(warehouse)
+    assert result.returncode != 0
+    assert result.breach_lines("error") == [("duplicate_share", "raw.events", OLD_DAY)]
+    assert duplicate_day(warehouse, OLD_DAY) == ("error", "open")
+    warehouse.project_dir = restated("2026-05-20 10:00:00")
+    assert build(warehouse).returncode == 0
+    assert duplicate_day(warehouse, OLD_DAY) == ("error", "historical")
