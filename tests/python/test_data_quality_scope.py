@@ -10,6 +10,11 @@ received that day. On 2026-04-01 (60 days before the clock) the day holds only t
 duplicate share 40/80 = 0.5; on 2026-05-30 it holds them and the fixture's 33 rows, 40/113 =
 0.35. Both are far above the error threshold (0.15, dq_duplicate_share_error_above), so the
 check's status is `error` either way: what changes is whether the build fails.
+
+Cases: the old breach (historical; open under a 90-day horizon), the recent one (open, one
+log line; historical under a 0-day horizon), acknowledgements (active, expired, another
+key), first_seen_at across a full refresh and a fixed day (resolved), a restated old day,
+and a bad acknowledgement row. Each builds the data-quality marts of a fresh warehouse.
 """
 
 from __future__ import annotations
@@ -232,3 +237,17 @@ def test_a_restated_old_day_is_judged_again(tmp_path: Path) -> None:
     warehouse.project_dir = restated("2026-05-20 10:00:00")
     assert build(warehouse).returncode == 0
     assert duplicate_day(warehouse, OLD_DAY) == ("error", "historical")
+
+
+def test_a_bad_acknowledgement_stops_the_build_naming_what_is_wrong(tmp_path: Path) -> None:
+    # A check name that does not exist, and a range that ends before it starts: the seed's
+    # own tests fail, each naming its rule, and nothing is judged on a half-read seed.
+    project = with_acknowledgement(tmp_path, check_name="duplicate_shares", first_day="2026-05-30",
+                                   last_day="2026-05-29", acknowledged_until="2026-06-30")
+    warehouse = warehouse_of(tmp_path, RECENT_DAY, project)
+    result = build(warehouse)
+    assert result.returncode != 0
+    failed = {name for name, status in result.statuses.items() if status == "fail"}
+    assert "dq_acknowledgements_day_range_is_ordered" in failed
+    assert any(name.startswith("accepted_values_dq_acknowledgements_check_name") for name in failed), failed
+    assert result.statuses["dq_duplicate_share"] == "skipped"
