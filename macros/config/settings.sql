@@ -166,6 +166,13 @@
   default: 5
   unit: rows
   meaning: A data-quality share over fewer rows than this is shown, not judged.
+- name: dq_judged_recent_days
+  type: integer
+  min: 0
+  max: 10000
+  default: 3
+  unit: days
+  meaning: A data-quality breach fails the build only when its day is at most this many days before the latest raw received_at (or restated); older ones show as historical.
 - name: dq_coverage_warn_below
   type: number
   min: 0

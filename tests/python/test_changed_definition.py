@@ -241,6 +241,7 @@ EVERY_SETTING_CHANGED = {
     "control_variant": "treatment",
     "activated_to_paid_rate": 0.25,
     "dq_min_judged_rows": 10,
+    "dq_judged_recent_days": 10,
     "dq_coverage_warn_below": 0.85,
     "dq_coverage_error_below": 0.7,
     "dq_required_property_warn_above": 0.2,

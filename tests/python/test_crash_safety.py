@@ -110,8 +110,8 @@ class KillPoint:
 
 
 FULL_BUILD_KILL_POINTS = [
-    # Early, while the other thread builds the first intermediate models: the one kind of
-    # data test that writes, mid-way through creating its failures table.
+    # The one kind of data test that writes, mid-way through creating its failures table
+    # (a threshold test, which runs after the incident record: see runs_after).
     KillPoint(
         "inside-a-test-storing-its-failures", '"dbt_test__audit"."dq_source_freshness__warn"',
         "test.activation_warehouse.dq_source_freshness__warn",

@@ -10,7 +10,8 @@ clean copy must pass every check. Each break copies the Parquet files, breaks th
 purpose with DuckDB and loads them into a fresh warehouse: the build must then fail (or
 warn) through the right test, and dbt's own output must name the check, the table and the
 day (the `data quality LEVEL: check | table | day | reason` lines the generic test
-`data_quality_breaches` writes), beside its `FAIL n` / `WARN n` line.
+`data_quality_breaches` writes), beside its `FAIL n` / `WARN n` line. Every build judges
+the last 30 days (var dq_judged_recent_days, JUDGED_HORIZON), so each break is `open`.
 
 The builds share one warehouse path and target folder, one after the other (the file is
 deleted before each load), so dbt's partial parsing saves a full parse on every build.
@@ -51,6 +52,11 @@ pytestmark = pytest.mark.dbt
 
 DEMO = DemoConfig(end=datetime(2026, 6, 1))
 DQ_SELECTION = ("--select", "+path:models/marts/data_quality", "--indirect-selection", "buildable")
+#: The breaks below are planted from 2026-05-10 on, at most 22 days before the data clock
+#: (the demo's last received_at): a horizon of 30 days judges them all, where the default
+#: of 3 would show most as `historical` and fail nothing (test_data_quality_scope.py). Every
+#: build passes it, the clean one too: a change of vars would cost a full parse.
+JUDGED_HORIZON = ("--vars", "{dq_judged_recent_days: 30}")
 NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 CHECKS = (
     "dq_tracking_coverage", "dq_tracking_plan_conformance", "dq_event_volume", "dq_arrival_lateness",
@@ -98,7 +104,7 @@ class Builder:
         load_folder(folder, self.warehouse.path, progress=False)
         results_file = self.warehouse.target_dir / "run_results.json"
         results_file.unlink(missing_ok=True)  # never read the previous build's results
-        result: subprocess.CompletedProcess[str] = self.warehouse.dbt("build", *args, check=False)
+        result: subprocess.CompletedProcess[str] = self.warehouse.dbt("build", *JUDGED_HORIZON, *args, check=False)
         if not results_file.exists():  # dbt stopped before running anything (a parse error)
             raise AssertionError(f"dbt build did not run:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
         run_results = json.loads(results_file.read_text())

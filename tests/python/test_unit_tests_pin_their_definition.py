@@ -65,6 +65,7 @@ SECOND_DEFINITION: dict[str, object] = {
     "control_variant": "baseline",
     "activated_to_paid_rate": 0.5,
     "dq_min_judged_rows": 50,
+    "dq_judged_recent_days": 7,
     "dq_coverage_warn_below": 0.95,
     "dq_coverage_error_below": 0.5,
     "dq_required_property_warn_above": 0.2,
@@ -134,6 +135,11 @@ SEED_EDITS: dict[str, Callable[[Rows], Rows]] = {
     "driver_buckets": _edit_driver_buckets,
     "opportunity_lifts": _append({"relative_lift": "0.75", "description": "Moonshot"}),
     "quarantine_reasons": _append({"reason": "reserved", "rule_order": "99", "description": "not used yet"}),
+    "dq_acknowledgements": _append({
+        "check_name": "duplicate_share", "table_name": "raw.events", "breach_key": "",
+        "first_day": "2026-03-01", "last_day": "2026-03-02", "reason": "a replayed batch",
+        "acknowledged_by": "data team", "acknowledged_until": "2026-03-31",
+    }),
 }
 
 

@@ -239,4 +239,4 @@ final as (
     from verdicts
 )
 
-select * from final
+{{ dq_with_incident_status('final') }}

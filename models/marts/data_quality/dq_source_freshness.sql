@@ -168,4 +168,4 @@ final as (
     from verdicts
 )
 
-select * from final
+{{ dq_with_incident_status('final') }}

@@ -179,4 +179,4 @@ final as (
     from verdicts
 )
 
-select * from final
+{{ dq_with_incident_status('final') }}
