@@ -11,8 +11,8 @@
 -- than dq_min_judged_rows events is shown but not judged. Each share is also judged over
 -- the trailing dq_window_days days against tightened thresholds
 -- (macros/data_quality/dq_window.sql); status is the worse verdict.
---   * new_event_name: a name outside the plan on the first day any clean event carried it,
---     an error with at least dq_new_event_name_min_rows events that day (a renamed event
+--   * new_event_name: a name outside the plan on the first day (received_at date) a clean
+--     event carried it, an error with at least dq_new_event_name_min_rows events that day (a renamed event
 --     arrives at full volume at once; a stray test event does not). Not judged in the first
 --     dq_volume_min_baseline_days days of the data: every name is new there.
 
@@ -248,25 +248,39 @@ share_checks as (
     from verdicts
 ),
 
--- New event names: an out-of-plan name on the first day a clean event carried it. The
--- data's first days are not judged: with no history every name there is "new". The data
--- starts on the first day the collector received (its own clock, never a client's) at
--- least dq_new_event_name_min_rows clean events: a trickle of test events weeks before
+-- New event names, by the day the collector received them (its own clock, never a
+-- client's: a late event from before the release never makes a name look older, a client
+-- clock running behind never makes one look new): an out-of-plan name on the first day a
+-- clean event carrying it was received. The data's first days are not judged: with no
+-- history every name there is "new". The data starts on the first day with at least
+-- dq_new_event_name_min_rows clean events received: a trickle of test events weeks before
 -- the launch is no history, and a day with fewer events cannot hold a name at volume.
-name_first_days as (
-    select
-        event_name,
-        min(check_date) as first_date
-    from out_of_plan
-    group by event_name
-),
-
 received_days as (
     select
         received_date,
         count(*) as received_events
     from events
     group by received_date
+),
+
+received_out_of_plan as (
+    select
+        received_date,
+        event_name,
+        count(*) as name_events
+    from events
+    where not is_in_tracking_plan
+    group by
+        received_date,
+        event_name
+),
+
+name_first_days as (
+    select
+        event_name,
+        min(received_date) as first_date
+    from received_out_of_plan
+    group by event_name
 ),
 
 data_start as (
@@ -277,22 +291,24 @@ data_start as (
 
 new_names as (
     select
-        out_of_plan.check_date,
-        out_of_plan.event_name,
-        out_of_plan.checked_events,
-        out_of_plan.nonconforming_events,
+        received_out_of_plan.received_date as check_date,
+        received_out_of_plan.event_name,
+        received_days.received_events as checked_events,
+        received_out_of_plan.name_events as nonconforming_events,
         case
             when
-                out_of_plan.check_date
+                received_out_of_plan.received_date
                 < {{ dbt.dateadd('day', min_baseline_days, 'data_start.first_data_date') }}
                 then 'not_judged'
-            when out_of_plan.nonconforming_events >= {{ new_name_min_rows }} then 'error'
+            when received_out_of_plan.name_events >= {{ new_name_min_rows }} then 'error'
             else 'ok'
         end as status
-    from out_of_plan
+    from received_out_of_plan
     inner join name_first_days
-        on out_of_plan.event_name = name_first_days.event_name
-        and out_of_plan.check_date = name_first_days.first_date
+        on received_out_of_plan.event_name = name_first_days.event_name
+        and received_out_of_plan.received_date = name_first_days.first_date
+    inner join received_days
+        on received_out_of_plan.received_date = received_days.received_date
     cross join data_start
 ),
 
@@ -315,7 +331,7 @@ new_name_checks as (
         cast(null as {{ stat_double_type() }}) as error_above,
         status,
         {{ dbt.concat([
-            "'new event name '''", "event_name", "''' first seen '", "cast(check_date as " ~ text ~ ")",
+            "'new event name '''", "event_name", "''' first received '", "cast(check_date as " ~ text ~ ")",
             "', '", "cast(nonconforming_events as " ~ text ~ ")", "' events, not in the tracking plan ('",
             "case status"
             ~ " when 'error' then 'at least " ~ new_name_min_rows ~ " events on its first day: an error'"
