@@ -5,9 +5,9 @@
     Why a window: a day's threshold is loose because one day is noisy, so a share a little
     above normal on every day (2% of the events losing their timestamp, every day) never
     trips it; summed over a week the noise is small and the same shift stands out. The
-    window is judged like a day (the Wilson 95% bound of dq_status.sql, the same minimum of
-    rows) against thresholds tightened by `dq_window_tightening`, and a row's `status` is
-    the worse of the two verdicts.
+    window is judged like a day (the Wilson 95% bound of dq_status.sql, a minimum of rows
+    of dq_min_judged_rows for each day of the window) against thresholds tightened by
+    `dq_window_tightening`, and a row's `status` is the worse of the two verdicts.
 
     Written once here and used by each share mart (dq_quarantine_share, dq_duplicate_share,
     dq_arrival_lateness, dq_tracking_coverage, dq_tracking_plan_conformance): the window
@@ -70,6 +70,26 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The fewest rows a window is judged on: dq_min_judged_rows for each of its
+    dq_window_days days (35 at the defaults). The tightened threshold is only sound where
+    the window holds many rows: over a few dozen (a hand-written fixture, a trickle of
+    early data) one odd row is still a large share, and halving the threshold would turn
+    it into an alarm the day's own rule refuses to raise. -#}
+{% macro dq_window_min_rows() -%}
+    {{ return(setting('dq_window_days') * dq_min_judged_rows()) }}
+{%- endmacro %}
+
+{#- The window's status: `not_judged` under dq_window_min_rows rows, else the day's rule
+    (dq_share_status) on the window's bound against the tightened thresholds. -#}
+{% macro dq_window_status(window_bound, window_rows, window_warn, window_error, direction) -%}
+    (
+        case
+            when {{ window_rows }} < {{ dq_window_min_rows() }} then 'not_judged'
+            else {{ dq_share_status(window_bound, window_rows, window_warn, window_error, direction) }}
+        end
+    )
+{%- endmacro %}
+
 {#- A status's rank: not_judged < ok < warn < error. -#}
 {% macro _dq_status_rank(status) -%}
     (case {{ status }} when 'error' then 3 when 'warn' then 2 when 'ok' then 1 else 0 end)
@@ -108,7 +128,7 @@
             case {{ window_status }}
                 when 'error' then {{ _dq_threshold_text(direction ~ " the window''s error threshold ", window_error) }}
                 when 'warn' then {{ _dq_threshold_text(direction ~ " the window''s warning threshold ", window_warn) }}
-                when 'not_judged' then 'not judged: fewer than {{ dq_min_judged_rows() }} {{ unit }}'
+                when 'not_judged' then 'not judged: fewer than {{ dq_window_min_rows() }} {{ unit }}'
                 else 'within the window''s thresholds'
             end
         )

@@ -89,7 +89,7 @@ judged as (
     select
         *,
         {{ dq_share_status('share_lower_bound', 'raw_rows', warn_above, error_above, 'above') }} as day_status,
-        {{ dq_share_status('window_bound', 'window_rows', window_warn_above, window_error_above, 'above') }}
+        {{ dq_window_status('window_bound', 'window_rows', window_warn_above, window_error_above, 'above') }}
             as window_status
     from measured
 ),

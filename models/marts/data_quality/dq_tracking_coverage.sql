@@ -122,7 +122,7 @@ judged as (
     select
         *,
         {{ dq_share_status('coverage_upper_bound', 'app_rows', warn_below, error_below, 'below') }} as day_status,
-        {{ dq_share_status('window_bound', 'window_rows', window_warn_below, window_error_below, 'below') }}
+        {{ dq_window_status('window_bound', 'window_rows', window_warn_below, window_error_below, 'below') }}
             as window_status
     from measured
 ),

@@ -130,7 +130,9 @@ missing_properties as (
 ),
 
 missing_properties_window as (
-    {{ dq_window_sums('missing_properties', ['event_name', 'property_name'], ['nonconforming_events', 'checked_events']) }}
+    {{ dq_window_sums(
+        'missing_properties', ['event_name', 'property_name'], ['nonconforming_events', 'checked_events']
+    ) }}
 ),
 
 missing_properties_windowed as (
@@ -192,7 +194,7 @@ judged as (
         *,
         {{ dq_share_status('share_lower_bound', 'checked_events', 'warn_above', 'error_above', 'above') }}
             as day_status,
-        {{ dq_share_status(
+        {{ dq_window_status(
             'window_bound', 'window_rows', dq_window_threshold('warn_above', 'above'),
             dq_window_threshold('error_above', 'above'), 'above'
         ) }} as window_status
