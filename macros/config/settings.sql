@@ -326,6 +326,33 @@
   default: 0.15
   unit: share (0 to 1)
   meaning: Share of a day's raw rows that are duplicates above which it is an error.
+- name: dq_window_days
+  type: integer
+  min: 1
+  max: 365
+  default: 7
+  unit: days
+  meaning: >-
+    Besides each day, every data-quality share is judged over the trailing window of this many
+    days ending on the day (summed counts), so damage spread thin over many days is caught.
+- name: dq_window_tightening
+  type: number
+  min: 0
+  max: 1
+  default: 0.5
+  unit: factor (0 to 1)
+  meaning: >-
+    The window's thresholds are the day's tightened by this factor: this times the threshold for
+    a share too high is bad, 1 - this x (1 - threshold) for coverage; 1 judges the window like a day.
+- name: dq_new_event_name_min_rows
+  type: integer
+  min: 1
+  max: 100000000
+  default: 50
+  unit: events
+  meaning: >-
+    An event name outside the tracking plan, never seen before, arriving with at least this many
+    clean events on its first day is an error (a renamed event); demo none.
 {%- endset -%}
     {{ return(fromyaml(settings_yaml)) }}
 {%- endmacro %}

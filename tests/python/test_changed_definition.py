@@ -262,6 +262,9 @@ EVERY_SETTING_CHANGED = {
     "dq_quarantine_share_error_above": 0.06,
     "dq_duplicate_share_warn_above": 0.06,
     "dq_duplicate_share_error_above": 0.2,
+    "dq_window_days": 5,
+    "dq_window_tightening": 0.6,
+    "dq_new_event_name_min_rows": 80,
 }
 
 

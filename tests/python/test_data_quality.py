@@ -21,12 +21,17 @@ Breaks (days are UTC; the demo ends 2026-06-01 00:00):
 | break | what is done to raw.events | fires |
 |---|---|---|
 | a lost day | every data_source_connected received on 05-20 dropped | tracking_coverage ERROR for raw.data_source_connections on 05-20 |
-| a renamed event | insight_viewed sent as insight_opened from 05-15 | out_of_plan_events WARN (never an error: the contract), event_volume ERROR for insight_viewed |
+| a renamed event | insight_viewed sent as insight_opened from 05-15 | out_of_plan_events WARN (never an error: the contract), new_event_name ERROR on 05-15, event_volume ERROR for insight_viewed |
 | a stripped property | data_source_connected without source_type from 05-15 | missing_required_property ERROR |
 | late arrivals | half the events received 05-10..05-20 arrive 3 days later | arrival_lateness ERROR on those days |
 | a duplicated batch | every row received on 05-20 delivered twice; a tenth of 05-25's too | duplicate_share ERROR on 05-20, WARN on 05-25 |
 | a stopped tracker | events stop on 05-28, flag exposures on 05-22 | source_freshness ERROR for raw.events (96 h behind), WARN for raw.flag_exposures (10 days) |
 | a malformed timestamp | half the events received 05-20 lose their time-zone offset | quarantine_share ERROR for unparseable_occurred_at on 05-20 |
+
+A share's trailing window (dq_window_days, 7) holds a one-day break for the six days after
+it too: those rows are `error`/`warn` through their window, and their status_reason says
+so ("; over the 7 days to this day ..."). The breaks' days are asserted on the day's own
+verdict (`day_breaches`), the window's days as the week after the break (`window_breaches`).
 """
 
 from __future__ import annotations
@@ -87,6 +92,18 @@ class Build:
         """(check, table, day) of every `data quality LEVEL:` line of the dbt output."""
         pattern = rf"data quality {level.upper()}: (\w+) \| ([\w.]+) \| (\d{{4}}-\d{{2}}-\d{{2}})"
         return set(re.findall(pattern, self.stdout))
+
+    def _breach_lines(self, level: str) -> list[tuple[str, str, str, str]]:
+        pattern = rf"data quality {level.upper()}: (\w+) \| ([\w.]+) \| (\d{{4}}-\d{{2}}-\d{{2}}) \| (.*)"
+        return re.findall(pattern, self.stdout)
+
+    def day_breaches(self, level: str) -> set[tuple[str, str, str]]:
+        """The breaches the day's own share decided (a reason without the window's clause)."""
+        return {(c, t, d) for c, t, d, reason in self._breach_lines(level) if "; over the " not in reason}
+
+    def window_breaches(self, level: str) -> set[tuple[str, str, str]]:
+        """The breaches the trailing window decided (its clause ends the reason)."""
+        return {(c, t, d) for c, t, d, reason in self._breach_lines(level) if "; over the " in reason}
 
     def failing_dq_tests(self) -> dict[str, str]:
         return {name: status for name, status in self.statuses.items() if name in DQ_TESTS and status != "pass"}
@@ -206,8 +223,12 @@ def test_a_renamed_event_warns_outside_the_plan_and_fails_its_volume(
     """)
     # Outside the plan: a warning, never an error (the raw contract: it never breaks a build).
     assert_fires(build, "dq_tracking_plan_conformance", "warn")
-    assert build.status("dq_tracking_plan_conformance__error") == "pass"
     assert ("out_of_plan_events", "raw.events", "2026-05-15") in build.breaches("warn")
+    # But a name never received before, at volume on its first day, is an error: the rename.
+    assert_fires(build, "dq_tracking_plan_conformance", "error")
+    assert {(c, t, d) for c, t, d in build.breaches("error") if c != "event_volume"} == {
+        ("new_event_name", "raw.events", "2026-05-15")
+    }
     # The old name's volume collapses: the silent break the volume check exists for.
     assert_fires(build, "dq_event_volume", "error")
     assert ("event_volume", "raw.events", "2026-05-16") in build.breaches("error")
@@ -275,9 +296,13 @@ def test_half_the_events_three_days_late_fails_arrival_lateness(
     """)
     assert build.returncode != 0
     assert_fires(build, "dq_arrival_lateness", "error")
-    days = {day for check, _, day in build.breaches("error") if check == "arrival_lateness"}
+    days = {day for check, _, day in build.day_breaches("error") if check == "arrival_lateness"}
     assert {"2026-05-10", "2026-05-15", "2026-05-20"} <= days
     assert days <= {f"2026-05-{d:02d}" for d in range(9, 21)}
+    # The window holds the late week for the days after it, and only those.
+    window_days = {day for check, _, day in build.window_breaches("error") if check == "arrival_lateness"}
+    assert "2026-05-21" in window_days
+    assert window_days <= {f"2026-05-{d:02d}" for d in range(21, 27)}
     for quiet in ("dq_tracking_coverage", "dq_tracking_plan_conformance", "dq_event_volume",
                   "dq_duplicate_share", "dq_quarantine_share", "dq_source_freshness"):
         assert build.status(f"{quiet}__error") == "pass" and build.status(f"{quiet}__warn") == "pass"
@@ -297,12 +322,18 @@ def test_a_duplicated_batch_fails_duplicate_share_and_a_partial_one_warns(
     assert build.returncode != 0
     assert_fires(build, "dq_duplicate_share", "error")
     assert_fires(build, "dq_duplicate_share", "warn")
-    assert {(c, t, d) for c, t, d in build.breaches("error") if c == "duplicate_share"} == {
+    assert {(c, t, d) for c, t, d in build.day_breaches("error") if c == "duplicate_share"} == {
         ("duplicate_share", "raw.events", "2026-05-20")
     }
-    assert {(c, t, d) for c, t, d in build.breaches("warn") if c == "duplicate_share"} == {
-        ("duplicate_share", "raw.events", "2026-05-25")
-    }
+    # 05-25's own verdict is a warning; its status is the window's error (05-20 is in its week).
+    assert builder.warehouse.query(
+        "select cast(check_date as varchar) from marts.dq_duplicate_share"
+        " where share_lower_bound > warn_above and share_lower_bound <= error_above"
+    ) == [("2026-05-25",)]
+    # The window holds each batch for the week after it, and only then.
+    window_days = {d for c, _, d in build.window_breaches("error") | build.window_breaches("warn") if c == "duplicate_share"}
+    assert {"2026-05-21", "2026-05-25"} <= window_days
+    assert window_days <= {f"2026-05-{d:02d}" for d in range(21, 32)}
     for quiet in ("dq_tracking_coverage", "dq_tracking_plan_conformance", "dq_event_volume",
                   "dq_arrival_lateness", "dq_quarantine_share", "dq_source_freshness"):
         assert build.status(f"{quiet}__error") == "pass" and build.status(f"{quiet}__warn") == "pass"
@@ -350,9 +381,11 @@ def test_a_malformed_timestamp_batch_fails_quarantine_share(
     """)
     assert build.returncode != 0
     assert_fires(build, "dq_quarantine_share", "error")
-    assert {(c, t, d) for c, t, d in build.breaches("error") if c == "quarantine_share"} == {
+    assert {(c, t, d) for c, t, d in build.day_breaches("error") if c == "quarantine_share"} == {
         ("quarantine_share", "raw.events", "2026-05-20")
     }
+    window_days = {d for c, _, d in build.window_breaches("error") if c == "quarantine_share"}
+    assert "2026-05-21" in window_days and window_days <= {f"2026-05-{d:02d}" for d in range(21, 27)}
     assert "unparseable_occurred_at" in build.stdout.split("data quality ERROR: quarantine_share", 1)[1].splitlines()[0]
     for quiet in ("dq_tracking_plan_conformance", "dq_arrival_lateness", "dq_duplicate_share", "dq_source_freshness"):
         assert build.status(f"{quiet}__error") == "pass" and build.status(f"{quiet}__warn") == "pass"

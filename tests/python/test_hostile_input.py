@@ -115,12 +115,17 @@ SOURCE_TYPES = ("crm", "erp", "spreadsheet", "database", "marketing", "support",
 #: 1, their warnings kept: quarantined rows (most hostile rows), duplicates (valid events'
 #: retries, hostile ids such as `0012` repeated), planned events missing a required
 #: property (hostile rows under a plan name) and late arrivals (valid events occurred any
-#: time since 2015). Every cleaning rule and every other var keeps its default.
+#: time since 2015). The trailing window is judged like the day (tightening 1), so its
+#: error thresholds stay open at 1 too (at the default 0.5 they would be 0.5), and a
+#: hostile name repeated on its first day is no new event name (junk names are the batch's
+#: point). Every cleaning rule and every other var keeps its default.
 RELAXED_DQ_VARS = {
     "dq_quarantine_share_error_above": 1,
     "dq_duplicate_share_error_above": 1,
     "dq_required_property_error_above": 1,
     "dq_late_share_error_above": 1,
+    "dq_window_tightening": 1,
+    "dq_new_event_name_min_rows": 100000000,
 }
 
 # ---------------------------------------------------------------------------------------

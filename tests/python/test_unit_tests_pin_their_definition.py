@@ -86,6 +86,9 @@ SECOND_DEFINITION: dict[str, object] = {
     "dq_quarantine_share_error_above": 0.08,
     "dq_duplicate_share_warn_above": 0.04,
     "dq_duplicate_share_error_above": 0.2,
+    "dq_window_days": 3,
+    "dq_window_tightening": 0.8,
+    "dq_new_event_name_min_rows": 20,
 }
 
 Rows = list[dict[str, str]]

@@ -8,11 +8,19 @@
 --     key), as a share of that day's events of the name, one row per required property.
 -- The day is the event's occurred_at date (UTC). A share is judged on its Wilson 95%
 -- lower bound (see _data_quality__docs.md, dq_tracking_plan_conformance); a share over fewer
--- than dq_min_judged_rows events is shown but not judged.
+-- than dq_min_judged_rows events is shown but not judged. Each share is also judged over
+-- the trailing dq_window_days days against tightened thresholds
+-- (macros/data_quality/dq_window.sql); status is the worse verdict.
+--   * new_event_name: a name outside the plan on the first day (received_at date) a clean
+--     event carried it, an error with at least dq_new_event_name_min_rows events that day (a renamed event
+--     arrives at full volume at once; a stray test event does not). Not judged in the first
+--     dq_volume_min_baseline_days days of the data: every name is new there.
 
 {%- set property_warn_above = setting('dq_required_property_warn_above') %}
 {%- set property_error_above = setting('dq_required_property_error_above') %}
 {%- set out_of_plan_warn_above = setting('dq_out_of_plan_warn_above') %}
+{%- set new_name_min_rows = setting('dq_new_event_name_min_rows') %}
+{%- set min_baseline_days = setting('dq_volume_min_baseline_days') %}
 {%- set text = dbt.type_string() %}
 
 with
@@ -21,6 +29,7 @@ events as (
     select
         event_name,
         cast(occurred_at as date) as check_date,
+        cast(received_at as date) as received_date,
         is_in_tracking_plan,
         properties
     from {{ ref('int_events__resolved') }}
@@ -56,6 +65,29 @@ out_of_plan as (
         events.check_date,
         events.event_name,
         daily_events.day_events
+),
+
+-- An out-of-plan name's window: its events summed over the window's days it appears on,
+-- against every clean event of the window's days (the days it is absent still count).
+out_of_plan_window_events as (
+    {{ dq_window_sums('out_of_plan', ['event_name'], ['nonconforming_events']) }}
+),
+
+day_events_window as (
+    {{ dq_window_sums('daily_events', [], ['day_events']) }}
+),
+
+out_of_plan_windowed as (
+    select
+        out_of_plan.*,
+        out_of_plan_window_events.window_nonconforming_events,
+        day_events_window.window_day_events as window_rows
+    from out_of_plan
+    inner join out_of_plan_window_events
+        on out_of_plan.event_name = out_of_plan_window_events.event_name
+        and out_of_plan.check_date = out_of_plan_window_events.check_date
+    inner join day_events_window
+        on out_of_plan.check_date = day_events_window.check_date
 ),
 
 -- The required key comes from the seed row: it is passed to the JSON lookup as a value.
@@ -97,6 +129,24 @@ missing_properties as (
         property_name
 ),
 
+missing_properties_window as (
+    {{ dq_window_sums(
+        'missing_properties', ['event_name', 'property_name'], ['nonconforming_events', 'checked_events']
+    ) }}
+),
+
+missing_properties_windowed as (
+    select
+        missing_properties.*,
+        missing_properties_window.window_nonconforming_events,
+        missing_properties_window.window_checked_events as window_rows
+    from missing_properties
+    inner join missing_properties_window
+        on missing_properties.event_name = missing_properties_window.event_name
+        and missing_properties.property_name = missing_properties_window.property_name
+        and missing_properties.check_date = missing_properties_window.check_date
+),
+
 measured as (
     select
         'out_of_plan_events' as check_name,
@@ -105,9 +155,11 @@ measured as (
         property_name,
         checked_events,
         nonconforming_events,
+        window_nonconforming_events,
+        window_rows,
         {{ stat_to_double(out_of_plan_warn_above) }} as warn_above,
         cast(null as {{ stat_double_type() }}) as error_above
-    from out_of_plan
+    from out_of_plan_windowed
 
     union all
 
@@ -118,31 +170,41 @@ measured as (
         property_name,
         checked_events,
         nonconforming_events,
+        window_nonconforming_events,
+        window_rows,
         {{ stat_to_double(property_warn_above) }} as warn_above,
         {{ stat_to_double(property_error_above) }} as error_above
-    from missing_properties
+    from missing_properties_windowed
 ),
 
 bounded as (
     select
         *,
         {{ dq_share('nonconforming_events', 'checked_events') }} as nonconforming_share,
-        {{ dq_share_bound('nonconforming_events', 'checked_events', 'above') }} as share_lower_bound
+        {{ dq_share_bound('nonconforming_events', 'checked_events', 'above') }} as share_lower_bound,
+        {{ dq_share('window_nonconforming_events', 'window_rows') }} as window_share,
+        {{ dq_share_bound('window_nonconforming_events', 'window_rows', 'above') }} as window_bound
     from measured
 ),
 
 -- out_of_plan_events has no error threshold (null): a comparison with null is never
--- true, so it warns at most.
+-- true, so it warns at most, over the window too.
 judged as (
     select
         *,
-        {{ dq_share_status('share_lower_bound', 'checked_events', 'warn_above', 'error_above', 'above') }} as status
+        {{ dq_share_status('share_lower_bound', 'checked_events', 'warn_above', 'error_above', 'above') }}
+            as day_status,
+        {{ dq_window_status(
+            'window_bound', 'window_rows', dq_window_threshold('warn_above', 'above'),
+            dq_window_threshold('error_above', 'above'), 'above'
+        ) }} as window_status
     from bounded
 ),
 
 verdicts as (
     select
         *,
+        {{ dq_worse_status('day_status', 'window_status') }} as status,
         case
             when check_name = 'out_of_plan_events' then {{ dbt.concat([
                 "cast(nonconforming_events as " ~ text ~ ")", "' of the day''s '",
@@ -155,11 +217,11 @@ verdicts as (
                 "' events lack the required property '", "property_name"
             ]) }}
         end as finding,
-        {{ dq_verdict('status', 'warn_above', 'error_above', 'above', unit='events') }} as verdict
+        {{ dq_verdict('day_status', 'warn_above', 'error_above', 'above', unit='events') }} as verdict
     from judged
 ),
 
-final as (
+share_checks as (
     select
         check_name,
         'raw.events' as table_name,
@@ -170,13 +232,123 @@ final as (
         nonconforming_events,
         nonconforming_share,
         share_lower_bound,
+        window_rows,
+        window_share,
+        window_bound,
+        window_status,
         warn_above,
         error_above,
         status,
-        {{ dbt.concat([
-            "finding", "' ('", dq_share_text('nonconforming_share', 'share_lower_bound', 'verdict', 'above'), "')'"
-        ]) }} as status_reason
+        {{ dq_reason_with_window(
+            dbt.concat([
+                "finding", "' ('", dq_share_text('nonconforming_share', 'share_lower_bound', 'verdict', 'above'), "')'"
+            ]),
+            'day_status', 'window_status', 'window_nonconforming_events', 'window_rows', 'window_share',
+            'window_bound', dq_window_threshold('warn_above', 'above'), dq_window_threshold('error_above', 'above'),
+            'above', unit='events'
+        ) }} as status_reason
     from verdicts
+),
+
+-- New event names, by the day the collector received them (its own clock, never a
+-- client's: a late event from before the release never makes a name look older, a client
+-- clock running behind never makes one look new): an out-of-plan name on the first day a
+-- clean event carrying it was received. The data's first days are not judged: with no
+-- history every name there is "new". The data starts on the first day with at least
+-- dq_new_event_name_min_rows clean events received: a trickle of test events weeks before
+-- the launch is no history, and a day with fewer events cannot hold a name at volume.
+received_days as (
+    select
+        received_date,
+        count(*) as received_events
+    from events
+    group by received_date
+),
+
+received_out_of_plan as (
+    select
+        received_date,
+        event_name,
+        count(*) as name_events
+    from events
+    where not is_in_tracking_plan
+    group by
+        received_date,
+        event_name
+),
+
+name_first_days as (
+    select
+        event_name,
+        min(received_date) as first_date
+    from received_out_of_plan
+    group by event_name
+),
+
+data_start as (
+    select min(received_date) as first_data_date
+    from received_days
+    where received_events >= {{ new_name_min_rows }}
+),
+
+new_names as (
+    select
+        received_out_of_plan.received_date as check_date,
+        received_out_of_plan.event_name,
+        received_days.received_events as checked_events,
+        received_out_of_plan.name_events as nonconforming_events,
+        case
+            when
+                received_out_of_plan.received_date
+                < {{ dbt.dateadd('day', min_baseline_days, 'data_start.first_data_date') }}
+                then 'not_judged'
+            when received_out_of_plan.name_events >= {{ new_name_min_rows }} then 'error'
+            else 'ok'
+        end as status
+    from received_out_of_plan
+    inner join name_first_days
+        on received_out_of_plan.event_name = name_first_days.event_name
+        and received_out_of_plan.received_date = name_first_days.first_date
+    inner join received_days
+        on received_out_of_plan.received_date = received_days.received_date
+    cross join data_start
+),
+
+new_name_checks as (
+    select
+        'new_event_name' as check_name,
+        'raw.events' as table_name,
+        check_date,
+        event_name,
+        cast(null as {{ text }}) as property_name,
+        checked_events,
+        nonconforming_events,
+        {{ dq_share('nonconforming_events', 'checked_events') }} as nonconforming_share,
+        {{ dq_share_bound('nonconforming_events', 'checked_events', 'above') }} as share_lower_bound,
+        cast(null as {{ dbt.type_bigint() }}) as window_rows,
+        cast(null as {{ stat_double_type() }}) as window_share,
+        cast(null as {{ stat_double_type() }}) as window_bound,
+        cast(null as {{ text }}) as window_status,
+        cast(null as {{ stat_double_type() }}) as warn_above,
+        cast(null as {{ stat_double_type() }}) as error_above,
+        status,
+        {{ dbt.concat([
+            "'new event name '''", "event_name", "''' first received '", "cast(check_date as " ~ text ~ ")",
+            "', '", "cast(nonconforming_events as " ~ text ~ ")", "' events, not in the tracking plan ('",
+            "case status"
+            ~ " when 'error' then 'at least " ~ new_name_min_rows ~ " events on its first day: an error'"
+            ~ " when 'ok' then 'fewer than " ~ new_name_min_rows ~ " events on its first day: not an alarm'"
+            ~ " else 'not judged: within the first " ~ min_baseline_days ~ " days of the data, every name is new'"
+            ~ " end",
+            "')'"
+        ]) }} as status_reason
+    from new_names
+),
+
+final as (
+    select * from share_checks
+    union all
+    select * from new_name_checks
 )
 
 {{ dq_with_incident_status('final') }}
