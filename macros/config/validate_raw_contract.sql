@@ -4,7 +4,9 @@
     table, the column and what was expected, instead of a SQL error three models later.
     The expected columns are read from the source definitions (models/staging/_sources.yml,
     each column's data_type), the one place the models' view of the contract lives. Extra
-    raw columns are fine: staging selects the columns it reads by name. -#}
+    raw columns are fine: staging selects the columns it reads by name. With a collector
+    (event_collector segment or rudderstack) its tracks table is checked in place of
+    raw.events. -#}
 
 {#- The family of an engine's column type: text, integer, boolean, timestamp, or the type
     itself (lower case) when it belongs to none. DuckDB, PostgreSQL and Spark spell them
@@ -28,7 +30,18 @@
 {% macro validate_raw_contract() -%}
     {%- if execute -%}
         {%- set problems = [] -%}
-        {%- set sources = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') -%}
+        {#- With a collector chosen (event_collector), the events come from its tables, so
+            raw.events is not demanded and the collector's source (models/staging/segment)
+            is checked instead; the application tables stay in raw either way. -#}
+        {%- set collector = collector_is_chosen() -%}
+        {%- set sources = [] -%}
+        {%- for source_table in graph.sources.values() | sort(attribute='unique_id') -%}
+            {%- if source_table.source_name == 'raw' and not (collector and source_table.name == 'events') -%}
+                {%- do sources.append(source_table) -%}
+            {%- elif source_table.source_name == 'segment' and collector -%}
+                {%- do sources.append(source_table) -%}
+            {%- endif -%}
+        {%- endfor -%}
         {%- for source_table in sources -%}
             {%- set label = source_table.schema ~ '.' ~ source_table.identifier -%}
             {%- set relation = adapter.get_relation(
