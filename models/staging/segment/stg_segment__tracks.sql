@@ -62,8 +62,8 @@ final as (
     from tracks
     left join event_properties
         on
-            cast(tracks.id as {{ dbt.type_string() }}) = event_properties.id
-            and tracks.received_at = event_properties.received_at
+        cast(tracks.id as {{ dbt.type_string() }}) = event_properties.id
+        and tracks.received_at = event_properties.received_at
 )
 
 select
