@@ -153,7 +153,8 @@ def test_properties_are_the_event_tables_columns(segment_build: ScratchWarehouse
 def test_rudderstack_reads_the_same_shape(tmp_path: Path) -> None:
     """RudderStack writes the same tables plus standard columns of its own (`channel`), and
     a team names its schema after the source: both a non-default collector_schema and
-    the `rudderstack` value give the story's numbers, and `channel` is not a property."""
+    the `rudderstack` value give the story's numbers, and `channel` is not a property.
+    Then the collector appends, and an incremental build takes the new calls in."""
     warehouse = ScratchWarehouse(tmp_path / "warehouse.duckdb", tmp_path / "target")
     load_collector_fixture(warehouse.path, collector_schema="rudder_web", extra_standard_column="channel")
     result = build(warehouse, event_collector="rudderstack", collector_schema="rudder_web")
@@ -161,6 +162,28 @@ def test_rudderstack_reads_the_same_shape(tmp_path: Path) -> None:
     assert activation_numbers(warehouse) == EXPECTED
     assert warehouse.scalar("select count(*) from staging.stg_tracker__events where properties like '%channel%'") == 0
     assert warehouse.scalar("select count(*) from staging.stg_tracker__events where properties is not null") == 17
+
+    # The collector appends the next hour's calls and the hourly build is incremental: u3
+    # views an insight (a new call, in tracks and its event table) and e16 is delivered
+    # again. 16 + 1 clean events, 1 + 1 duplicates, and the reconciliation test passes.
+    with duckdb.connect(str(warehouse.path)) as connection:
+        for table in ("tracks", "insight_viewed"):
+            connection.execute(
+                f"insert into rudder_web.{table} by name select * replace ('e17' as id, 'u3' as user_id,"
+                " 'a3' as anonymous_id, null as context_group_id, timestamp + interval 5 minute as timestamp,"
+                f" received_at + interval 5 minute as received_at) from rudder_web.{table} where id = 'e16'"
+            )
+            connection.execute(
+                f"insert into rudder_web.{table} by name select * replace (received_at + interval 30 minute"
+                f" as received_at) from rudder_web.{table} where id = 'e16'"
+            )
+    result = build(warehouse, event_collector="rudderstack", collector_schema="rudder_web")
+    assert result.returncode == 0, "\n".join(result.stdout.splitlines()[-40:])
+    assert warehouse.scalar("select count(*) from marts.fct_events") == 17
+    assert warehouse.query("select event_id from marts.event_duplicates order by 1") == [("e07",), ("e16",)]
+    assert warehouse.query("select user_id, account_id from marts.fct_events where event_id = 'e17'") == [("u3", "acc_b")]
+    # Incremental, not rebuilt: the first run's rows keep their stamp beside the new run's.
+    assert warehouse.scalar("select count(distinct loaded_through) from intermediate.int_events__resolved") == 2
 
 
 def test_a_missing_collector_column_stops_the_build_by_name(tmp_path: Path) -> None:
