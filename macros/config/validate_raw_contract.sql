@@ -30,18 +30,12 @@
 {% macro validate_raw_contract() -%}
     {%- if execute -%}
         {%- set problems = [] -%}
-        {#- With a collector chosen (event_collector), the events come from its tables, so
-            raw.events is not demanded and the collector's source (models/staging/segment)
-            is checked instead; the application tables stay in raw either way. -#}
-        {%- set collector = collector_is_chosen() -%}
-        {%- set sources = [] -%}
-        {%- for source_table in graph.sources.values() | sort(attribute='unique_id') -%}
-            {%- if source_table.source_name == 'raw' and not (collector and source_table.name == 'events') -%}
-                {%- do sources.append(source_table) -%}
-            {%- elif source_table.source_name == 'segment' and collector -%}
-                {%- do sources.append(source_table) -%}
-            {%- endif -%}
-        {%- endfor -%}
+        {#- With a collector chosen (event_collector), raw.events is disabled and the
+            collector's source (models/staging/segment) enabled, so the enabled sources of
+            the two are exactly the tables this build reads: the events from one, the
+            application tables from raw. -#}
+        {%- set sources = graph.sources.values() | selectattr('source_name', 'in', ['raw', 'segment'])
+            | sort(attribute='unique_id') -%}
         {%- for source_table in sources -%}
             {%- set label = source_table.schema ~ '.' ~ source_table.identifier -%}
             {%- set relation = adapter.get_relation(
