@@ -27,6 +27,8 @@ import pytest
 from activation_warehouse.contract import RAW_TABLES
 from conftest import FIXTURES_DIR, ScratchWarehouse
 
+pytestmark = pytest.mark.dbt
+
 SEGMENT_DIR = FIXTURES_DIR / "segment"
 APP_TABLES = ("accounts", "users", "data_source_connections", "flag_exposures")
 COLLECTOR_TABLES = tuple(
