@@ -52,6 +52,8 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     at_most: str | None = None
+    #: The only values an identifier may take (a collector name); empty: any identifier.
+    choices: tuple[str, ...] = ()
 
     def parse(self, text: str | None) -> Any:
         """A value as the settings mart stores it (text) back in this setting's type."""
@@ -69,7 +71,8 @@ class Setting:
         else:
             text = {
                 "date": "a date YYYY-MM-DD",
-                "identifier": "an identifier (letters, digits, _)",
+                "identifier": ("one of " + ", ".join(f"`{c}`" for c in self.choices)) if self.choices
+                else "an identifier (letters, digits, _)",
                 "text": "a non-empty text",
                 "timestamp_or_null": "null, a date or YYYY-MM-DD HH:MM:SS",
             }.get(self.type, self.type)
@@ -104,7 +107,7 @@ def load_registry(path: Path = REGISTRY_PATH) -> tuple[Setting, ...]:
         Setting(
             name=entry["name"], type=entry["type"], default=entry.get("default"), unit=entry["unit"],
             meaning=" ".join(str(entry["meaning"]).split()), minimum=entry.get("min"), maximum=entry.get("max"),
-            at_most=entry.get("at_most"),
+            at_most=entry.get("at_most"), choices=tuple(entry.get("choices") or ()),
         )
         for entry in entries
     )

@@ -5,7 +5,7 @@ with
 
 counts as (
     select
-        (select count(*) from {{ source('raw', 'events') }}) as raw_rows,
+        (select count(*) from {{ event_rows() }}) as raw_rows,
         (select count(*) from {{ ref('fct_events') }}) as clean_rows,
         (select count(*) from {{ ref('event_quarantine') }}) as quarantined_rows,
         (select count(*) from {{ ref('event_duplicates') }}) as duplicate_rows

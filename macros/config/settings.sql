@@ -16,6 +16,7 @@
       default  the value when no --vars sets it (dates quoted, so YAML keeps them text)
       unit     what one unit of the value is
       at_most  another setting this one must not exceed (a pair's order rule)
+      choices  the only values an identifier may take (absent: any identifier)
       meaning  what the setting does, for the docs, the mart and the report
 
     YAML files (sources, semantic metrics) cannot call a macro, so where one reads a setting
@@ -28,6 +29,20 @@
   default: raw
   unit: schema
   meaning: The schema holding the five raw tables of the raw data contract (sources).
+- name: event_collector
+  type: identifier
+  choices: [raw, segment, rudderstack]
+  default: raw
+  unit: collector
+  meaning: >-
+    Where the events come from: raw reads raw_schema.events; segment or rudderstack read the
+    collector's tracks and per-event tables in collector_schema (docs/pipelines.md). The
+    application tables come from raw_schema either way.
+- name: collector_schema
+  type: identifier
+  default: segment
+  unit: schema
+  meaning: The schema the collector (Segment, RudderStack) writes its tables to; read only when event_collector is not raw.
 - name: min_event_date
   type: date
   default: "2015-01-01"
@@ -374,7 +389,7 @@
     {%- if spec.type == 'integer' -%}{{ return(_integer_value(spec.name, value, low, high)) }}
     {%- elif spec.type == 'number' -%}{{ return(_number_value(spec.name, value, low, high)) }}
     {%- elif spec.type == 'date' -%}{{ return(_date_value(spec.name, value)) }}
-    {%- elif spec.type == 'identifier' -%}{{ return(_identifier_value(spec.name, value)) }}
+    {%- elif spec.type == 'identifier' -%}{{ return(_identifier_value(spec.name, value, spec.get('choices'))) }}
     {%- elif spec.type == 'text' -%}{{ return(_text_value(spec.name, value)) }}
     {%- elif spec.type == 'timestamp_or_null' -%}{{ return(_optional_timestamp_value(spec.name, value)) }}
     {%- endif -%}

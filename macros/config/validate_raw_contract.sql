@@ -4,7 +4,9 @@
     table, the column and what was expected, instead of a SQL error three models later.
     The expected columns are read from the source definitions (models/staging/_sources.yml,
     each column's data_type), the one place the models' view of the contract lives. Extra
-    raw columns are fine: staging selects the columns it reads by name. -#}
+    raw columns are fine: staging selects the columns it reads by name. With a collector
+    (event_collector segment or rudderstack) its tracks table is checked in place of
+    raw.events. -#}
 
 {#- The family of an engine's column type: text, integer, boolean, timestamp, or the type
     itself (lower case) when it belongs to none. DuckDB, PostgreSQL and Spark spell them
@@ -28,7 +30,12 @@
 {% macro validate_raw_contract() -%}
     {%- if execute -%}
         {%- set problems = [] -%}
-        {%- set sources = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') -%}
+        {#- With a collector chosen (event_collector), raw.events is disabled and the
+            collector's source (models/staging/segment) enabled, so the enabled sources of
+            the two are exactly the tables this build reads: the events from one, the
+            application tables from raw. -#}
+        {%- set sources = graph.sources.values() | selectattr('source_name', 'in', ['raw', 'segment'])
+            | sort(attribute='unique_id') -%}
         {%- for source_table in sources -%}
             {%- set label = source_table.schema ~ '.' ~ source_table.identifier -%}
             {%- set relation = adapter.get_relation(

@@ -52,11 +52,18 @@
     {{ return(value) }}
 {%- endmacro %}
 
-{#- A SQL identifier (a schema name): letters, digits and underscores only. -#}
-{% macro _identifier_value(name, value) -%}
+{#- A SQL identifier (a schema name): letters, digits and underscores only; one of
+    `choices` when the registry lists them (a collector name), compared in lower case. -#}
+{% macro _identifier_value(name, value, choices=none) -%}
     {%- set value = value | string | trim -%}
     {%- if not modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_]*', value) -%}
         {{ _var_error(name, value, 'an identifier (letters, digits, underscores)') }}
+    {%- endif -%}
+    {%- if choices -%}
+        {%- set value = value | lower -%}
+        {%- if value not in choices -%}
+            {{ _var_error(name, value, 'one of ' ~ (choices | join(', '))) }}
+        {%- endif -%}
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}

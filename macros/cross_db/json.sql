@@ -101,3 +101,36 @@
 {% macro json_has_property(json_object, key) -%}
     ({{ json_property(json_object, key) }} is not null)
 {%- endmacro %}
+
+{#- A JSON object as text built from columns: `keys_and_columns` is a list of
+    (key, column expression) pairs, keys written as string literals (data, never SQL);
+    no pairs give '{}'. Null values stay JSON null on DuckDB and PostgreSQL (Spark's to_json
+    leaves them out), which json_property reads as null either way. -#}
+{% macro json_object_text(keys_and_columns) -%}
+    {%- if not keys_and_columns -%}{{ return("'{}'") }}{%- endif -%}
+    {{ return(adapter.dispatch('json_object_text', 'activation_warehouse')(keys_and_columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_object_text(keys_and_columns) -%}
+    cast(json_object(
+        {%- for key, column in keys_and_columns %}{{ sql_string_literal(key) }}, {{ column }}{{ ", " if not loop.last }}{% endfor -%}
+    ) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{#- json_build_object takes at most 100 arguments, so objects are built 50 keys at a time
+    and joined as jsonb. -#}
+{% macro postgres__json_object_text(keys_and_columns) -%}
+    cast(
+        {%- for batch in keys_and_columns | batch(50) %}
+            jsonb_build_object(
+                {%- for key, column in batch %}{{ sql_string_literal(key) }}, {{ column }}{{ ", " if not loop.last }}{% endfor -%}
+            ){{ " || " if not loop.last }}
+        {%- endfor %}
+    as text)
+{%- endmacro %}
+
+{% macro spark__json_object_text(keys_and_columns) -%}
+    to_json(named_struct(
+        {%- for key, column in keys_and_columns %}{{ sql_string_literal(key) }}, {{ column }}{{ ", " if not loop.last }}{% endfor -%}
+    ))
+{%- endmacro %}

@@ -7,7 +7,9 @@
 with
 
 source_events as (
-    select * from {{ source('raw', 'events') }}
+    -- raw.events, or a collector's track calls mapped onto the same columns
+    -- (macro event_rows; setting event_collector, docs/pipelines.md).
+    select * from {{ event_rows() }}
 ),
 
 without_emails as (

@@ -10,6 +10,6 @@
     field='received_at',
     datepart='day',
     interval=1,
-    reference_model=source('raw', 'events'),
+    reference_model=event_rows(),
     reference_field='received_at'
 ) }}

@@ -15,7 +15,7 @@ raw_days as (
     select
         cast(received_at as date) as received_on,
         count(*) as raw_rows
-    from {{ source('raw', 'events') }}
+    from {{ event_rows() }}
     group by cast(received_at as date)
 ),
 

@@ -218,9 +218,13 @@ def test_the_demo_builds_green_under_the_changed_definition(tmp_path: Path) -> N
 
 #: A non-default, in-range value for every setting at once (README, "Settings"), chosen so
 #: that each one really differs from its default. `test_every_setting_has_a_value_here`
-#: keeps the list complete as settings are added.
+#: keeps the list complete as settings are added. `event_collector` is the one left out:
+#: its other values read a collector's tables instead of the scenario's raw events, and
+#: test_collector_sources.py builds with each of them.
 EVERY_SETTING_CHANGED = {
     "raw_schema": "raw_elsewhere",
+    # Unread while the events come from raw_schema: a build must not depend on it.
+    "collector_schema": "segment_elsewhere",
     "min_event_date": "2016-01-01",
     "max_clock_skew_days": 2,
     "session_timeout_minutes": 45,
@@ -277,7 +281,7 @@ def _setting_defaults() -> dict[str, object]:
 
 def test_every_setting_has_a_changed_value_here() -> None:
     defaults = _setting_defaults()
-    assert set(EVERY_SETTING_CHANGED) == set(defaults)
+    assert set(EVERY_SETTING_CHANGED) == set(defaults) - {"event_collector"}
     same = [name for name, value in EVERY_SETTING_CHANGED.items() if str(value) == str(defaults[name])]
     assert same == []
 
