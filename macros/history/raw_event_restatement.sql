@@ -48,14 +48,31 @@
 
 {#- Per received day (UTC date of received_at), the raw rows received before `cutoff_sql`
     (an SQL timestamp expression): received_date, raw_rows, fingerprint (text). -#}
+{#- event_rows() for a hook: a hook may not call ref() (dbt cannot infer a hook's
+    dependencies), so the collector's mapped tracks are found through the graph. -#}
+{% macro _hooked_event_rows() -%}
+    {%- if collector_is_chosen() -%}
+        {%- set node = graph.nodes['model.activation_warehouse.stg_segment__tracks'] -%}
+        {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endif -%}
+    {{ return(event_rows()) }}
+{%- endmacro %}
+
 {% macro raw_event_day_figures(cutoff_sql) -%}
-    {%- set source_node = graph.sources['source.activation_warehouse.raw.events'] -%}
-    {%- set columns = source_node.columns.keys() | list -%}
+    {#- The contract's columns of raw.events (an extra column a loader adds is no
+        restatement); with a collector chosen that source is disabled and not in the graph,
+        so the columns of the collector's mapped tracks (the same contract) are read. -#}
+    {%- set source_node = graph.sources.get('source.activation_warehouse.raw.events') -%}
+    {%- if source_node -%}
+        {%- set columns = source_node.columns.keys() | list -%}
+    {%- else -%}
+        {%- set columns = adapter.get_columns_in_relation(_hooked_event_rows()) | map(attribute='name') | list -%}
+    {%- endif -%}
     select
         cast(received_at as date) as received_date,
         count(*) as raw_rows,
         cast(sum({{ raw_event_row_hash(columns) }}) as {{ dbt.type_string() }}) as fingerprint
-    from {{ source('raw', 'events') }}
+    from {{ _hooked_event_rows() }}
     where received_at < {{ cutoff_sql }}
     group by cast(received_at as date)
 {%- endmacro %}
@@ -209,7 +226,7 @@
             {%- set changed = run_query(comparison_sql) -%}
             {%- if changed.rows | length > 0 -%}
                 {%- set latest = run_query(
-                    'select cast(max(received_at) as ' ~ dbt.type_string() ~ ') from ' ~ source('raw', 'events')
+                    'select cast(max(received_at) as ' ~ dbt.type_string() ~ ') from ' ~ _hooked_event_rows()
                 ).columns[0].values()[0] -%}
                 {%- set already = run_query(
                     'select cast(received_date as ' ~ dbt.type_string() ~ ') from ' ~ restatements
