@@ -11,11 +11,11 @@ acknowledgements as (
     select
         check_name,
         table_name,
-        case when trim(breach_key) = '' then null else breach_key end as breach_key,
+        breach_key,
         first_day,
         last_day,
         acknowledged_until
-    from {{ ref('dq_acknowledgements') }}
+    from {{ ref('int_dq_acknowledgements') }}
 ),
 
 scope as (

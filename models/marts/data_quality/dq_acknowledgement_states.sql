@@ -14,13 +14,13 @@ acknowledgements as (
     select
         check_name,
         table_name,
-        case when trim(breach_key) = '' then null else breach_key end as breach_key,
+        breach_key,
         first_day,
         last_day,
         reason,
         acknowledged_by,
         acknowledged_until
-    from {{ ref('dq_acknowledgements') }}
+    from {{ ref('int_dq_acknowledgements') }}
 ),
 
 breaches as (
