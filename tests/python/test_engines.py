@@ -84,6 +84,9 @@ def postgres() -> Iterator[PostgresSettings]:
 
 
 def _build_on_postgres(duckdb_build: ScratchWarehouse, settings: PostgresSettings, target_dir: Path) -> None:
+    # The tests share one database: an earlier build's history (incident sightings, raw-day
+    # figures) would show its incidents as resolved here and its raw days as restated.
+    drop_built_schemas(settings)
     copy_raw_to_postgres(duckdb_build.path, settings, progress=False)
     runner = ScratchWarehouse(path=duckdb_build.path, target_dir=target_dir)
     runner.dbt("build", "--target", "postgres", "--full-refresh", ACTIVATION_WAREHOUSE_PG_DATABASE=settings.database)
