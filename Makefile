@@ -33,8 +33,9 @@ build: install demo-data load dbt-build freshness validate publish docs
 	@$(BIN)/python -m activation_warehouse summary
 	@$(BIN)/python -m activation_warehouse report
 
+# Demo data comes from the dev tools (activation_warehouse/dev, docs/tooling.md).
 demo-data: install
-	$(BIN)/python -m activation_warehouse generate --out $(DEMO_DIR)
+	$(BIN)/python -m activation_warehouse.dev generate --out $(DEMO_DIR)
 
 load: install
 	$(BIN)/python -m activation_warehouse load $(DEMO_DIR)
@@ -71,18 +72,21 @@ report: install
 test: install lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
+# lint-imports: the layer rule of the Python package (runtime modules never import
+# activation_warehouse.dev), the contract in pyproject.toml.
 lint: install
 	$(BIN)/sqlfluff lint models tests analyses
 	$(BIN)/ruff check
+	$(BIN)/lint-imports
 
 ## bench: build times at three scales (cached data in bench/.cache), table in bench/results.md.
 bench: install
-	$(BIN)/python -m activation_warehouse.benchmark
+	$(BIN)/python -m activation_warehouse.dev bench
 
 ## bench-engines: a full build on DuckDB, PostgreSQL and Spark at the default scale and at
 ## 1M events, each compared with DuckDB mart by mart; table in bench/engines.md.
 bench-engines: install
-	$(BIN)/python -m activation_warehouse.engine_benchmark
+	$(BIN)/python -m activation_warehouse.dev bench-engines
 
 clean:
 	rm -rf target logs data reports published warehouse.duckdb warehouse.duckdb.wal

@@ -22,8 +22,8 @@ if getattr(__main__, "__spec__", None) is None and not hasattr(__main__, "__file
     __main__.__file__ = "<pytest-xdist worker>"
 
 from activation_warehouse.dbt_runner import DbtTarget, run_dbt
-from activation_warehouse.engines import compare_rows, mart_relations, read_duckdb_table
-from activation_warehouse.generate import DemoConfig, generate_demo
+from activation_warehouse.dev.engine_compare import compare_rows, mart_relations, read_duckdb_table
+from activation_warehouse.dev.generate import DemoConfig, generate_demo
 from activation_warehouse.load import load_folder
 from activation_warehouse.paths import PROJECT_DIR
 

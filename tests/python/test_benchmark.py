@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from activation_warehouse.benchmark import _append_held_out_day, _hold_out_last_day, render
+from activation_warehouse.dev.benchmark import _append_held_out_day, _hold_out_last_day, render
 
 
 def test_hold_out_and_append_round_trip(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ from pathlib import Path
 
 import pytest
 
-from activation_warehouse.generate import DemoConfig, generate_demo
+from activation_warehouse.dev.generate import DemoConfig, generate_demo
 from activation_warehouse.load import load_folder
 
 from conftest import FIXTURES_DIR, ScratchWarehouse, project_copy

@@ -48,7 +48,7 @@ import duckdb
 import pytest
 
 from activation_warehouse.event_names import normalized_event_name_sql
-from activation_warehouse.generate import DemoConfig, generate_demo
+from activation_warehouse.dev.generate import DemoConfig, generate_demo
 from activation_warehouse.load import load_folder
 
 from conftest import ScratchWarehouse

@@ -22,16 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from activation_warehouse.engines import (
-    PostgresSettings,
+from activation_warehouse.dev.engine_compare import (
     compare_rows,
-    copy_raw_to_postgres,
     mart_relations,
     read_duckdb_table,
     read_postgres_table,
     read_spark_table,
-    spark_settings,
 )
+from activation_warehouse.engines import PostgresSettings, copy_raw_to_postgres, spark_settings
 from activation_warehouse.paths import PROJECT_DIR
 
 from conftest import ScratchWarehouse

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from activation_warehouse.contract import RAW_TABLES, SEEDS_DIR, tracking_plan
-from activation_warehouse.generate import (
+from activation_warehouse.dev.generate import (
     DemoConfig,
     accounts_for_events,
     arrow_schema,

@@ -66,7 +66,7 @@ import duckdb
 import pytest
 
 from activation_warehouse.contract import RAW_TABLES
-from activation_warehouse.engines import BUILD_TIME_COLUMNS
+from activation_warehouse.dev.engine_compare import BUILD_TIME_COLUMNS
 
 from conftest import ScratchWarehouse
 

@@ -33,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from activation_warehouse.generate import DemoConfig, generate_demo
+from activation_warehouse.dev.generate import DemoConfig, generate_demo
 from activation_warehouse.load import load_folder
 
 from conftest import ScratchWarehouse

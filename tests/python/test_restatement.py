@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from activation_warehouse.generate import DemoConfig, generate_demo
+from activation_warehouse.dev.generate import DemoConfig, generate_demo
 from activation_warehouse.load import load_folder
 
 from conftest import ScratchWarehouse, mart_differences

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from activation_warehouse.cli import main
-from activation_warehouse.generate import DemoConfig, generate_demo
+from activation_warehouse.dev.generate import DemoConfig, generate_demo
 from activation_warehouse.load import load_folder
 from activation_warehouse.validate import (
     Check,

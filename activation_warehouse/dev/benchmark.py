@@ -1,5 +1,6 @@
-"""Repeatable build benchmark: generate (cached) demo data at a few scales, load it, and
-time `dbt build` / `dbt run`, reporting wall time, events per second and peak memory.
+"""Repeatable build benchmark (`make bench`, `activation-warehouse-dev bench`): generate
+(cached) demo data at a few scales, load it, and time `dbt build` / `dbt run`, reporting
+wall time, events per second and peak memory.
 
 Measured with a script, never a timed test: a timing assertion flakes on a shared
 machine, a printed table of medians does not.
@@ -23,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from activation_warehouse.dbt_runner import DbtTarget
-from activation_warehouse.generate import DemoConfig, accounts_for_events, generate_demo
+from activation_warehouse.dev.generate import DemoConfig, accounts_for_events, generate_demo
 from activation_warehouse.load import load_folder
 from activation_warehouse.paths import PROJECT_DIR
 
@@ -261,13 +262,16 @@ def render(results: list[dict[str, float]], runs: int) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The scales, runs and output file of `bench`."""
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000],
+                        help="raw events per scale (default: 1000000 10000000)")
+    parser.add_argument("--runs", type=int, default=3, help="fresh warehouses per scale; medians reported (default: 3)")
+    parser.add_argument("--out", default=str(BENCH_DIR / "results.md"), help="Markdown table to write (default: bench/results.md)")
+
+
+def run(args: argparse.Namespace) -> int:
     """Benchmark the build at the given scales and print (and save) the table."""
-    parser = argparse.ArgumentParser(prog="python -m activation_warehouse.benchmark")
-    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--out", default=str(BENCH_DIR / "results.md"))
-    args = parser.parse_args(argv)
     work_dir = CACHE_DIR / "work"
     work_dir.mkdir(parents=True, exist_ok=True)
     results = []
@@ -279,7 +283,3 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     shutil.rmtree(work_dir, ignore_errors=True)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

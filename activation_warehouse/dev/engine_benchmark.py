@@ -1,5 +1,6 @@
 """The build on each engine: DuckDB, PostgreSQL and Spark, at the demo's default scale and
-at about 1M events (`make bench-engines`; table in bench/engines.md).
+at about 1M events (`make bench-engines`, that is `activation-warehouse-dev bench-engines`;
+table in bench/engines.md).
 
 Each engine gets the same raw rows (loaded into DuckDB, then copied by
 activation_warehouse.engines), one full `dbt build` (models, seeds and every test), and
@@ -21,19 +22,17 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-
-from activation_warehouse.benchmark import BENCH_DIR, BENCH_END, CACHE_DIR, dataset, run_measured
 from activation_warehouse.dbt_runner import DbtTarget
-from activation_warehouse.engines import (
-    PostgresSettings,
+from activation_warehouse.dev.benchmark import BENCH_DIR, BENCH_END, CACHE_DIR, dataset, run_measured
+from activation_warehouse.dev.engine_compare import (
     compare_rows,
-    copy_raw_to_postgres,
     mart_relations,
     read_duckdb_table,
     read_postgres_table,
     read_spark_table,
 )
-from activation_warehouse.generate import DemoConfig, generate_demo
+from activation_warehouse.dev.generate import DemoConfig, generate_demo
+from activation_warehouse.engines import PostgresSettings, copy_raw_to_postgres
 from activation_warehouse.load import load_folder
 from activation_warehouse.paths import PROJECT_DIR
 
@@ -165,16 +164,18 @@ def render(results: list[dict[str, float]], engines: tuple[str, ...], runs: int,
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Benchmark every engine at the given scales and print (and save) the table."""
-    parser = argparse.ArgumentParser(prog="python -m activation_warehouse.engine_benchmark")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The scales, engines and output file of `bench-engines`."""
     parser.add_argument("--events", type=int, nargs="+", default=[DEFAULT_SCALE, 1_000_000],
                         help="raw events per scale; 0 is the demo's default scale")
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--no-compare", action="store_true", help="skip the mart-by-mart comparison")
     parser.add_argument("--out", default=str(BENCH_DIR / "engines.md"))
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Benchmark every engine at the given scales and print (and save) the table."""
     engines = tuple(dict.fromkeys(["duckdb", *args.engines]))  # DuckDB is the reference
     server = [str(PROJECT_DIR / "scripts" / "postgres-server")]
     server_env = dict(os.environ, ACTIVATION_WAREHOUSE_PG_DATABASE=PG_DATABASE)
@@ -192,7 +193,3 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(table + "\n")
     print(table)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
