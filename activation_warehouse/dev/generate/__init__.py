@@ -24,7 +24,8 @@ The modules, in the order a batch goes through them: ``config`` (the knobs), ``p
 (accounts and users), ``connections``, ``flags`` and ``journeys`` (what people do, with the
 planted effects), ``events`` and ``draw`` (the vectorised building blocks they share),
 ``dirt`` (clean events to delivered rows), ``writers`` (rows to typed Arrow tables) and
-``run`` (batches to Parquet files); ``cli`` is the ``generate`` command.
+``run`` (batches to Parquet files); ``cli`` is the ``generate`` command. Its interface is
+the four names below; names with a leading underscore are internals its modules share.
 """
 
 from activation_warehouse.dev.generate.config import DemoConfig, accounts_for_events
