@@ -18,7 +18,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 .PHONY: install build demo-data load dbt-build freshness validate publish docs report test lint bench bench-engines clean
 
 # The pinned requirements, then the tooling itself as an editable package (the console
-# script `activation-warehouse`): --no-deps so pip never re-resolves the pinned set.
+# scripts `activation-warehouse` and `activation-warehouse-dev`): --no-deps so pip never
+# re-resolves the pinned set.
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
