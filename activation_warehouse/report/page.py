@@ -71,20 +71,18 @@ def _vega_bundle() -> tuple[str, str]:
     return vl_convert.javascript_bundle(vl_version=version), version
 
 
-def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple[str, list[str], str, datetime | None]:
-    """The page's HTML, the chart names embedded, the verdict and the as-of time."""
-    generated_at = generated_at or datetime.now(timezone.utc)
-    decision_frame = data.get("marts.activation_decision")
-    if decision_frame is None or not len(decision_frame):
-        raise ReportError("marts.activation_decision is empty: the build did not finish")
-    decision = decision_frame.iloc[0]
-    verdict = str(decision["verdict"])
-    colour, background, headline = VERDICT_STYLE.get(verdict, (INK, "#f2f4f7", verdict))
-    as_of = None if pd.isna(decision["as_of"]) else pd.Timestamp(decision["as_of"]).to_pydatetime()
-    as_of_text = f"{as_of:%Y-%m-%d %H:%M} UTC" if as_of else "unknown"
-    steps, activation = funnel_steps(data)
+#: The page's table of contents: (section id, link text), in reading order.
+NAV = (
+    ("funnel", "Funnel"), ("cohorts", "Cohorts & time to value"), ("returns", "Drop-offs"),
+    ("time-to-action", "Time to next action"), ("drivers", "Drivers"), ("experiments", "Experiments"),
+    ("opportunity", "Opportunity"), ("stalled", "Stalled users"), ("data-health", "Data health"),
+    ("definition", "Definition"),
+)
 
-    specs: dict[str, dict[str, Any]] = {"verdict": chart_verdict(decision)}
+
+def _header(data: ReportData, decision: pd.Series, headline: str, as_of_text: str) -> str:
+    """The verdict in large type, its reason, the key figures (all activation_decision's but
+    the return share and the stalled count) and the container of the verdict chart."""
     word, _, rest = headline.partition(": ")
     stalled = data.counts.get("marts.stalled_users")
     kpis = [
@@ -98,7 +96,7 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
         kpis.append(("", _pct(returned), f"of the in-scope dropped back within {setting_label(data, 'return_window_days')}"))
     if stalled is not None:
         kpis.append(("", f"{stalled:,}", "stalled now (marts.stalled_users)"))
-    header = (
+    return (
         f"<header class='verdict'><div class='eyebrow'>Activation report · as of {_esc(as_of_text)}</div>"
         f"<h1><span class='word'>{_esc(word)}</span><span class='rest'>{_esc(rest)}</span></h1>"
         f"<p class='reason'>{_esc(decision['verdict_reason'])}</p>"
@@ -107,12 +105,12 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
         + "<noscript><div>The charts need JavaScript (embedded in this file, no network needed). The numbers and tables below read without it.</div></noscript>"
         + "</header>"
     )
-    nav = ("<nav>" + "".join(f"<a href='#{a}'>{t}</a>" for a, t in [
-        ("funnel", "Funnel"), ("cohorts", "Cohorts & time to value"), ("returns", "Drop-offs"),
-        ("time-to-action", "Time to next action"), ("drivers", "Drivers"), ("experiments", "Experiments"),
-        ("opportunity", "Opportunity"), ("stalled", "Stalled users"), ("data-health", "Data health"),
-        ("definition", "Definition")]) + "</nav>")
 
+
+def _sections(data: ReportData, specs: dict[str, dict[str, Any]], steps: list[tuple[int, str]],
+              activation: str | None) -> list[tuple[str, str, str, str]]:
+    """Every section in reading order as (id, title, lede, HTML); each chart drawn is added
+    to `specs` under the name of its container."""
     sections = []
     funnel_spec, segments_spec = chart_funnel(data), chart_segments(data, activation)
     body = ""
@@ -187,11 +185,12 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
                      "Can these numbers be trusted? The data-quality marts judge every day of the raw data; details in marts.dq_*.",
                      health_html))
 
-    section_html = "".join(
-        f"<section id='{sid}'><h2>{_esc(title)}</h2>" + (f"<p class='lede'>{_esc(lede)}</p>" if lede else "") + content + "</section>"
-        for sid, title, lede, content in sections
-    )
-    footer = (
+    return sections
+
+
+def _footer(data: ReportData, as_of_text: str, generated_at: datetime) -> str:
+    """The activation definition in force and the as-of time, at the foot of the page."""
+    return (
         "<footer id='definition'><h2>The activation definition in force</h2>"
         f"<p class='asof'>As of <b>{_esc(as_of_text)}</b> (every metric ignores later events and signups). "
         f"Report generated {generated_at:%Y-%m-%d %H:%M} UTC from <code>{_esc(data.warehouse)}</code>.</p>"
@@ -201,9 +200,32 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple
         "<code>marts.activation_settings</code>, the values the build ran with.</p>"
         + section_definition(data) + "</footer>"
     )
+
+
+def render_html(data: ReportData, generated_at: datetime | None = None) -> tuple[str, list[str], str, datetime | None]:
+    """The page's HTML, the chart names embedded, the verdict and the as-of time."""
+    generated_at = generated_at or datetime.now(timezone.utc)
+    decision_frame = data.get("marts.activation_decision")
+    if decision_frame is None or not len(decision_frame):
+        raise ReportError("marts.activation_decision is empty: the build did not finish")
+    decision = decision_frame.iloc[0]
+    verdict = str(decision["verdict"])
+    colour, background, headline = VERDICT_STYLE.get(verdict, (INK, "#f2f4f7", verdict))
+    as_of = None if pd.isna(decision["as_of"]) else pd.Timestamp(decision["as_of"]).to_pydatetime()
+    as_of_text = f"{as_of:%Y-%m-%d %H:%M} UTC" if as_of else "unknown"
+    steps, activation = funnel_steps(data)
+    specs: dict[str, dict[str, Any]] = {"verdict": chart_verdict(decision)}
+    header = _header(data, decision, headline, as_of_text)
+    nav = "<nav>" + "".join(f"<a href='#{a}'>{t}</a>" for a, t in NAV) + "</nav>"
+    sections = _sections(data, specs, steps, activation)
+    section_html = "".join(
+        f"<section id='{sid}'><h2>{_esc(title)}</h2>" + (f"<p class='lede'>{_esc(lede)}</p>" if lede else "") + content + "</section>"
+        for sid, title, lede, content in sections
+    )
+    footer = _footer(data, as_of_text, generated_at)
     bundle, vl_version = _vega_bundle()
     page = _package_text("page.html").substitute(
-        verdict_word=_esc(word), as_of=_esc(as_of_text),
+        verdict_word=_esc(headline.partition(": ")[0]), as_of=_esc(as_of_text),
         css=_package_text("style.css").substitute(accent=colour, accent_bg=background, font=FONT),
         body=header + nav + section_html + footer,
         vl_version=_esc(vl_version), bundle=_script_safe(bundle),
