@@ -113,7 +113,11 @@ final as (
                 {{ stat_to_double('users_reached') }} / {{ stat_to_double('start_users') }}
         end as rate_from_start,
         users_in_progress,
-        previous_step_users - users_reached as users_dropped_here
+        previous_step_users - users_reached as users_dropped_here,
+        -- The Wilson 95% interval of rate_from_previous (the project's rule, one macro), so
+        -- a reader of a step's rate (the report's cohort band) never computes it again.
+        {{ wilson_interval_low('users_reached', 'previous_step_users') }} as rate_from_previous_ci_low,
+        {{ wilson_interval_high('users_reached', 'previous_step_users') }} as rate_from_previous_ci_high
     from with_bases
 )
 

@@ -45,7 +45,7 @@ from activation_warehouse.publish import (
     publish,
     read_storage_version_number,
 )
-from activation_warehouse.report import _COUNTED, _QUERIES, ReportData, experiment_sentences, write_report
+from activation_warehouse.report import COUNTED, QUERIES, ReportData, experiment_sentences, write_report
 
 from browser import HeadlessChromium, dump_dom, needs_chromium
 from conftest import ScratchWarehouse
@@ -233,11 +233,11 @@ def test_report_exposure_names_every_table_the_report_reads(demo: ScratchWarehou
     nodes = manifest["exposures"]["exposure.activation_warehouse.activation_report"]["depends_on"]["nodes"]
     # A node's relation is its alias: a versioned mart's node id ends in `.v2`, its table in `_v2`.
     exposed = {f"{manifest['nodes'][node]['schema']}.{manifest['nodes'][node]['alias']}" for node in nodes}
-    # What report.py reads: its queries, its row counts and every data-quality mart there is.
+    # What the report reads (report/data.py): its queries, its row counts and every data-quality mart there is.
     dq_marts = {f"marts.{name}" for (name,) in demo.query(
         "select table_name from duckdb_tables() where schema_name = 'marts' and table_name like 'dq\\_%' escape '\\'")}
     assert len(dq_marts) >= 7
-    assert exposed == set(_QUERIES) | set(_COUNTED) | dq_marts
+    assert exposed == set(QUERIES) | set(COUNTED) | dq_marts
 
 
 @pytest.fixture(scope="module")

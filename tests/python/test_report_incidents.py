@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from activation_warehouse.report_incidents import incident_counts, incidents_block
+from activation_warehouse.report.incidents import incident_counts, incidents_block
 
 COLUMNS = ["check_name", "table_name", "breach_key", "check_date", "severity", "status", "status_reason",
            "first_seen_at", "last_seen_at", "acknowledged_reason", "acknowledged_by", "acknowledged_until"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from activation_warehouse.report_html import esc as _esc, table as _table
+from activation_warehouse.report.format import day as _day, esc as _esc, table as _table
 
 INCIDENTS = "marts.dq_incidents"
 ACKNOWLEDGEMENTS = "marts.dq_acknowledgements"
@@ -27,7 +27,7 @@ INCIDENT_STATUSES: dict[str, str] = {
 #: Incidents listed per status (the mart holds them all).
 LISTED_PER_STATUS = 10
 
-#: What the block reads, joined to report.py's queries; a missing mart is no error.
+#: What the block reads, joined to the report's queries (data.py); a missing mart is no error.
 INCIDENT_QUERIES: dict[str, str] = {
     INCIDENTS: (
         f"select check_name, table_name, breach_key, check_date, severity, status, status_reason,"
@@ -37,11 +37,6 @@ INCIDENT_QUERIES: dict[str, str] = {
     ),
     ACKNOWLEDGEMENTS: f"select * from {ACKNOWLEDGEMENTS}",
 }
-
-
-def _day(value: object) -> str:
-    """A date cell; empty for a missing value."""
-    return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
 def incident_counts(incidents: pd.DataFrame) -> pd.DataFrame:

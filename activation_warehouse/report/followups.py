@@ -1,27 +1,24 @@
-"""The report's sections that answer a PM's follow-up questions, kept out of report.py.
+"""The report's sections that answer a PM's follow-up questions.
 
 A PM reading the verdict asks next: do the users who drop off after connecting come back,
-how long do users take to act again, and who should we nudge now? report.py reads the
-tables (``SECTION_QUERIES`` joins its reading) and places the sections; the HTML of each
-is built here from plain data frames, so each can be tested on a hand-made frame.
-
-Also here: the small rules behind four fixes of the page (a rate panel without the
-never-connected users, the events chart starting at the first day with events, the
-opportunity cells where the cap binds).
+how long do users take to act again, and who should we nudge now? data.py reads the
+tables (``FOLLOWUP_QUERIES`` joins its reading) and page.py places the sections; the HTML
+of each is built here from plain data frames, so each can be tested on a hand-made frame.
+The numbers are the marts' own: the time-to-action percentiles are
+activation_time_to_action's, the returns are counts of fct_user_activation's flags.
 """
 
 from __future__ import annotations
 
 import html
-import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from activation_warehouse.exports import export_paths
-from activation_warehouse.report_html import missing as _missing, table as _table
+from activation_warehouse.report.format import duration as duration_text, esc_or_dash as _esc, missing as _missing
+from activation_warehouse.report.format import share as _share, table as _table
 from activation_warehouse.publish import DEFAULT_PUBLISH_DIR, PUBLISHED_FILE_NAME
 
 #: The lead engineer's mart of time to next action (may be missing from an older build).
@@ -30,13 +27,10 @@ TIME_TO_ACTION = "marts.activation_time_to_action"
 STALLED_USERS = "marts.stalled_users"
 #: How many stalled users the page lists (the export holds them all).
 STALLED_SHOWN = 15
-#: The data-source value of users who never connected: they have no step after
-#: connecting, so a rate panel of the steps after connecting leaves them out.
-NOT_CONNECTED_SOURCE = "none"
 
-#: What the sections read, joined to report.py's queries (a table not built is reported
-#: missing by the section, never an error).
-SECTION_QUERIES: dict[str, str] = {
+#: What the sections read, joined to the report's queries (data.py; a table not built is
+#: reported missing by the section, never an error).
+FOLLOWUP_QUERIES: dict[str, str] = {
     TIME_TO_ACTION: f"select * from {TIME_TO_ACTION} order by segment_type, segment_value, user_group",
     STALLED_USERS: (
         "select user_id, account_id, data_source_type, whole_days_stalled, whole_days_left, is_newly_stalled,"
@@ -44,28 +38,6 @@ SECTION_QUERIES: dict[str, str] = {
         " order by days_since_last_action desc, user_id"
     ),
 }
-
-
-def _esc(value: Any) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "–"
-    return html.escape(str(value))
-
-
-def _share(part: int, whole: int) -> str:
-    return "–" if not whole else f"{part / whole:.0%}"
-
-
-def duration_text(minutes: Any) -> str:
-    """Minutes in the unit a reader takes in at a glance (min, h or days); – for none."""
-    if minutes is None or pd.isna(minutes):
-        return "–"
-    minutes = float(minutes)
-    if minutes < 60:
-        return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        return f"{minutes / 60:.1f} h"
-    return f"{minutes / 1440:.1f} days"
 
 
 # --------------------------------------------------------------------------- (a) returns
@@ -85,6 +57,21 @@ def drop_off_returns(users: pd.DataFrame) -> list[dict[str, Any]]:
             "returned_in_window": int(part["returned_within_return_window"].fillna(False).astype(bool).sum()),
         })
     return rows
+
+
+def returned_within_window_share(users: pd.DataFrame | None) -> float | None:
+    """Share of the in-scope dropped users whose return came within the return window (the
+    header's figure; None without dropped users or an older fct_user_activation).
+
+    Counted here from fct_user_activation's flags, as the returns table below is: no mart
+    holds the ratio; the semantic layer's returned_within_return_window_rate defines the
+    same one (the report reads tables, not MetricFlow)."""
+    if users is None or "returned_within_return_window" not in users.columns:
+        return None
+    dropped = users[users["is_in_scope"].astype(bool) & users["dropped_after_connection"].astype(bool)]
+    if not len(dropped):
+        return None
+    return float(dropped["returned_within_return_window"].astype(bool).mean())
 
 
 def section_drop_off_returns(users: pd.DataFrame | None, users_relation: str, window: str) -> str:
@@ -184,15 +171,6 @@ def export_csv_path(warehouse: Path) -> Path:
     return export_paths(folder)["csv"]
 
 
-def days_text(days: Any) -> str:
-    """A number of days in words ("3 days", "1 day"); the setting's name when unknown."""
-    if days is None or pd.isna(days):
-        return "the stall_days setting"
-    number = float(days)
-    shown = f"{int(number)}" if number.is_integer() else f"{number:g}"
-    return f"{shown} day{'' if number == 1 else 's'}"
-
-
 def section_stalled_users(frame: pd.DataFrame | None, warehouse: Path, stall: str) -> str:
     """The top of the nudge list (longest stalled first) and the file with all of it.
     `stall` names the stall_days setting in force, or the words for it."""
@@ -219,55 +197,3 @@ def section_stalled_users(frame: pd.DataFrame | None, warehouse: Path, stall: st
         "(and <code>.parquet</code>), written by <code>python -m activation_warehouse publish</code>; "
         "its columns are described in README, \"The nudge export\". Whole days are rounded down.</p>"
     )
-
-
-# --------------------------------------------------------------------------- fixes of the page
-
-def in_rate_panel(segment_type: str, segment_value: str) -> bool:
-    """Whether a segment belongs in the per-segment panel of rates after signing up: users
-    with no data source never connected, so every later step reads 0% and looks like a
-    source that fails; they are named in a note instead."""
-    return not (segment_type == "data_source_type" and segment_value == NOT_CONNECTED_SOURCE)
-
-
-def not_connected_note(funnel: pd.DataFrame) -> str:
-    """The note naming the never-connected users left out of the data-source panel."""
-    starts = funnel[(funnel["segment_type"] == "data_source_type") & (funnel["segment_value"] == NOT_CONNECTED_SOURCE)
-                    & (funnel["step_order"] == 1)]
-    if not len(starts):
-        return ""
-    users = int(starts["users_reached"].iloc[0])
-    return (f"The data-source panel leaves out the {users:,} mature users who never connected a source "
-            f"(<code>{NOT_CONNECTED_SOURCE}</code>): with no connection, every step after it is 0% for them, "
-            "which is not a rate of any source. They are counted in the funnel above and in the table below.")
-
-
-def from_first_active_day(daily: pd.DataFrame, date_column: str, count_column: str) -> pd.DataFrame:
-    """The days from the first with any event on: a chart of events per day should not
-    spend its width on the empty days before tracking started."""
-    active = daily[daily[count_column] > 0]
-    if not len(active):
-        return daily
-    return daily[daily[date_column] >= active[date_column].min()]
-
-
-def is_capped(extra_accounts: Any, connected: Any, activated: Any, lift: Any) -> bool:
-    """Whether a band's extra activated accounts hit the cap (connected − activated: no
-    more accounts than those connected and not yet activated) rather than activated × lift.
-    Where it binds, larger lifts show the same value, which reads as a bug without a mark."""
-    values = [extra_accounts, connected, activated, lift]
-    if any(v is None or pd.isna(v) for v in values):
-        return False
-    headroom = float(connected) - float(activated)
-    return float(activated) * float(lift) > headroom + 1e-9 and math.isclose(float(extra_accounts), headroom, abs_tol=1e-9)
-
-
-CAPPED_MARK = "<sup class='capped' title='capped: every connected account of this band activated'>†</sup>"
-CAPPED_NOTE = ("† capped: the lift would activate more accounts than the band has connected and not activated, so "
-               "the extra is all of those (connected − activated), and larger lifts show the same value.")
-
-
-def money_cell(format_money: Callable[[Any], str], revenue: Any, extra: str, capped: bool) -> str:
-    """One opportunity cell: revenue per year and extra accounts, marked † where capped."""
-    return (f"<b>{format_money(revenue)}</b> / yr{CAPPED_MARK if capped else ''}<br>"
-            f"<span class='muted small'>+{extra} accounts</span>")
