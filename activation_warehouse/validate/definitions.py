@@ -2,8 +2,9 @@
 
 * the raw tables' columns and value sets: the sources of the raw data contract, one per
   source system (``RAW_SOURCES``: the ``_*__sources.yml`` of ``models/staging/tracker``
-  and ``models/staging/app``; each column's name; an ``accepted_values`` data test gives a closed set, a column's
-  ``meta.expected_values`` / ``meta.expected_share`` a set that other values may miss);
+  and ``models/staging/app``; each column's name; an ``accepted_values`` data test gives a
+  closed set, a column's ``meta.expected_values`` / ``meta.expected_share`` a set that
+  other values may miss);
 * the marts' columns and value sets: their enforced contracts in ``models/marts/**/*.yml``
   (a versioned model: its latest version, with dbt's include / exclude resolved);
 * the event names of the tracking plan: the seed (``contract.tracking_plan``);
