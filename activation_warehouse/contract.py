@@ -1,4 +1,5 @@
-"""The raw data contract (docs/loading-data.md; models/staging/_sources.yml declares the same) as data.
+"""The raw data contract (docs/loading-data.md; the sources of models/staging/tracker and
+models/staging/app declare the same) as data.
 
 One home for the raw tables' names, columns and types, so the demo-data generator, the
 loader and the tests cannot drift apart. Types are DuckDB SQL type names; the loader reads

@@ -1,11 +1,11 @@
 """The relation each versioned mart is read from, in one place for every Python reader.
 
-Two marts have dbt model versions (models/marts/_marts__models.yml and
-_marts__funnel_drivers.yml): their latest version is built as ``<mart>_v<N>``, while the
-unversioned name keeps the deprecated version 1 for BI tools until its deprecation date.
-The report and the checks must read the latest version, and a reader should not have to
-know which version that is: when a version 3 arrives, this table is the one line to
-change (a test compares it with dbt's manifest).
+Two marts have dbt model versions (models/marts/core/_core__models.yml and
+models/marts/activation/_activation__funnel_drivers.yml): their latest version is built as
+``<mart>_v<N>``, while the unversioned name keeps the deprecated version 1 for BI tools
+until its deprecation date. The report and the checks must read the latest version, and a
+reader should not have to know which version that is: when a version 3 arrives, this table
+is the one line to change (a test compares it with dbt's manifest).
 """
 
 from __future__ import annotations

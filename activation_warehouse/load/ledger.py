@@ -3,8 +3,8 @@
 It answers "was this file loaded already?" (by content hash, so a renamed copy is caught
 too) and "what do the raw tables hold?". A replace load empties it first, since the raw
 tables then hold that load's files and nothing else. It is not a table of the raw data
-contract: dbt's contract check reads only the sources of models/staging/_sources.yml, and
-no model reads the ledger.
+contract: dbt's contract check reads only the sources of models/staging/tracker and
+models/staging/app, and no model reads the ledger.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ datasource with an ephemeral context works and writes no files.
 The package, one concern a module:
 
 * ``definitions``: what the project declares (raw contract, mart contracts, value sets),
-  read from ``_sources.yml`` and the marts' YAML: never restated in Python;
+  read from the sources' YAML (``models/staging/*/_*__sources.yml``) and the marts' YAML:
+  never restated in Python;
 * ``suites``: the checks of each table (``Check``, ``Suite``, ``build_suites``);
 * ``runner``: reading DuckDB in batches and running GX (``validate_warehouse``);
 * ``results``: outcomes summed over batches and the terminal summary;

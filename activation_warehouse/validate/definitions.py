@@ -1,8 +1,10 @@
 """What the suites check, read from the project's single sources instead of restated here.
 
-* the raw tables' columns and value sets: ``models/staging/_sources.yml`` (each column's
-  name; an ``accepted_values`` data test gives a closed set, a column's
-  ``meta.expected_values`` / ``meta.expected_share`` a set that other values may miss);
+* the raw tables' columns and value sets: the sources of the raw data contract, one per
+  source system (``RAW_SOURCES``: the ``_*__sources.yml`` of ``models/staging/tracker``
+  and ``models/staging/app``; each column's name; an ``accepted_values`` data test gives a
+  closed set, a column's ``meta.expected_values`` / ``meta.expected_share`` a set that
+  other values may miss);
 * the marts' columns and value sets: their enforced contracts in ``models/marts/**/*.yml``
   (a versioned model: its latest version, with dbt's include / exclude resolved);
 * the event names of the tracking plan: the seed (``contract.tracking_plan``);
@@ -25,7 +27,13 @@ import yaml
 
 from activation_warehouse.paths import PROJECT_DIR
 
-SOURCES_FILE = PROJECT_DIR / "models" / "staging" / "_sources.yml"
+STAGING_DIR = PROJECT_DIR / "models" / "staging"
+#: The dbt sources that declare the raw data contract, one per source system, both reading
+#: the raw schema: (source name, its YAML). The macro raw_contract_sources names the same.
+RAW_SOURCES: tuple[tuple[str, Path], ...] = (
+    ("tracker", STAGING_DIR / "tracker" / "_tracker__sources.yml"),
+    ("app", STAGING_DIR / "app" / "_app__sources.yml"),
+)
 MARTS_DIR = PROJECT_DIR / "models" / "marts"
 
 
@@ -75,13 +83,22 @@ def _table(name: str, relation: str, columns: Sequence[Mapping[str, Any]]) -> Ta
     return TableDefinition(name, relation, tuple(column["name"] for column in columns), value_sets)
 
 
+def raw_source_tables(sources: tuple[tuple[str, Path], ...] = RAW_SOURCES) -> list[Mapping[str, Any]]:
+    """The YAML entries of the raw tables, every source of the contract in turn: the
+    contract is one whole (one raw schema) though each source system declares its part."""
+    tables: list[Mapping[str, Any]] = []
+    for source, sources_file in sources:
+        document = yaml.safe_load(sources_file.read_text(encoding="utf-8"))
+        (declared,) = [entry for entry in document["sources"] if entry["name"] == source]
+        tables += declared["tables"]
+    return tables
+
+
 @lru_cache(maxsize=4)
-def raw_tables(sources_file: Path = SOURCES_FILE, source: str = "raw") -> dict[str, TableDefinition]:
-    """The raw tables of the source `source`, by table name."""
-    document = yaml.safe_load(sources_file.read_text(encoding="utf-8"))
-    (declared,) = [entry for entry in document["sources"] if entry["name"] == source]
+def raw_tables(sources: tuple[tuple[str, Path], ...] = RAW_SOURCES) -> dict[str, TableDefinition]:
+    """The raw tables of the contract, by table name."""
     return {table["name"]: _table(table["name"], table["name"], table.get("columns") or ())
-            for table in declared["tables"]}
+            for table in raw_source_tables(sources)}
 
 
 def _model_entries(marts_dir: Path) -> Iterator[Mapping[str, Any]]:

@@ -1,7 +1,7 @@
 """The suites: which expectations each raw table and key mart gets.
 
 Column lists and value sets are not written here: they come from the project's single
-sources (``definitions``: the raw contract in ``_sources.yml``, the marts' contracts, the
+sources (``definitions``: the raw contract in the sources' YAML, the marts' contracts, the
 tracking-plan seed, the normalisation macro), so a renamed mart column or a new accepted
 value needs no edit of this file. What is written here is the judgement of each check:
 which ranges, which keys, and how much dirt the raw data may carry (``mostly``).
@@ -148,7 +148,7 @@ def build_suites(raw_schema: str = RAW_SCHEMA, marts_schema: str = "marts",
 
     def raw(table: str, *checks: Check, description: str = "", **extra: Any) -> None:
         declared = sources[table]
-        present = _columns_present(declared.columns, "raw contract (_sources.yml)")
+        present = _columns_present(declared.columns, "raw contract (models/staging/*/_*__sources.yml)")
         suite = Suite(f"raw_{table}", raw_schema, declared.relation, (present, *checks), description, **extra)
         _checked_columns_exist(suite, declared)
         suites.append(suite)
@@ -160,7 +160,7 @@ def build_suites(raw_schema: str = RAW_SCHEMA, marts_schema: str = "marts",
         _checked_columns_exist(suite, declared)
         suites.append(suite)
 
-    sources_yml = "models/staging/_sources.yml"
+    sources_yml = "models/staging/app/_app__sources.yml"
     raw("events",
         Check("ExpectColumnValuesToNotBeNull", {"column": "received_at"},
               "set by the collector: the contract promises it is always present"),
@@ -183,7 +183,7 @@ def build_suites(raw_schema: str = RAW_SCHEMA, marts_schema: str = "marts",
               {"column": "employee_count", "min_value": 0, "max_value": 1_000_000, "mostly": 0.99},
               "head counts; nulls allowed, a rare typo tolerated"),
         _in_set(sources["accounts"], "signup_channel", sources_yml,
-                "meta.expected_values of _sources.yml: null or other values occur (the contract says "
+                "meta.expected_values of _app__sources.yml: null or other values occur (the contract says "
                 "so; expected_share is the share that must match); staging maps them to unknown"),
         description="the application database's companies")
     raw("users",

@@ -22,7 +22,7 @@
     {%- if collector_is_chosen() -%}
         {{ return(ref('stg_segment__tracks')) }}
     {%- endif -%}
-    {{ return(source('raw', 'events')) }}
+    {{ return(source('tracker', 'events')) }}
 {%- endmacro %}
 
 {#- Whether a collector column is one of the standard columns every message has (ids,

@@ -2,11 +2,11 @@
     that each raw table of the contract exists with every column it promises, in a type of
     the promised family, so schema drift stops the build with one message naming the
     table, the column and what was expected, instead of a SQL error three models later.
-    The expected columns are read from the source definitions (models/staging/_sources.yml,
-    each column's data_type), the one place the models' view of the contract lives. Extra
-    raw columns are fine: staging selects the columns it reads by name. With a collector
-    (event_collector segment or rudderstack) its tracks table is checked in place of
-    raw.events. -#}
+    The expected columns are read from the source definitions (raw_contract_sources: the
+    tracker's and the app's _sources.yml in models/staging/, each column's data_type),
+    the one place the models' view of the contract lives. Extra raw columns are fine:
+    staging selects the columns it reads by name. With a collector (event_collector
+    segment or rudderstack) its tracks table is checked in place of raw.events. -#}
 
 {#- The family of an engine's column type: text, integer, boolean, timestamp, or the type
     itself (lower case) when it belongs to none. DuckDB, PostgreSQL and Spark spell them
@@ -34,7 +34,7 @@
             collector's source (models/staging/segment) enabled, so the enabled sources of
             the two are exactly the tables this build reads: the events from one, the
             application tables from raw. -#}
-        {%- set sources = graph.sources.values() | selectattr('source_name', 'in', ['raw', 'segment'])
+        {%- set sources = graph.sources.values() | selectattr('source_name', 'in', raw_contract_sources() + ['segment'])
             | sort(attribute='unique_id') -%}
         {%- for source_table in sources -%}
             {%- set label = source_table.schema ~ '.' ~ source_table.identifier -%}
@@ -62,7 +62,7 @@
         {%- endfor -%}
         {%- if problems -%}
             {{ exceptions.raise_compiler_error(
-                "The raw tables do not meet the raw data contract (models/staging/_sources.yml;"
+                "The raw tables do not meet the raw data contract (models/staging/*/_*__sources.yml;"
                 ~ " README, \"Loading your own data\"), so nothing was built:\n  - "
                 ~ (problems | join('\n  - '))
             ) }}

@@ -10,8 +10,8 @@
     {{ return(graph.nodes['model.activation_warehouse.int_events__classified']) }}
 {%- endmacro %}
 
-{#- One row's fingerprint over every contract column of raw.events (models/staging/_sources.yml),
-    as a number whose sum over a day changes when any row is added, dropped or edited
+{#- One row's fingerprint over every contract column of raw.events
+    (models/staging/tracker/_tracker__sources.yml), as a number whose sum over a day changes when any row is added, dropped or edited
     (a renamed event or a stripped property keeps ids, so ids alone would miss it). -#}
 {% macro raw_event_row_hash(columns) -%}
     {{ return(adapter.dispatch('raw_event_row_hash', 'activation_warehouse')(columns)) }}
@@ -62,7 +62,7 @@
     {#- The contract's columns of raw.events (an extra column a loader adds is no
         restatement); with a collector chosen that source is disabled and not in the graph,
         so the columns of the collector's mapped tracks (the same contract) are read. -#}
-    {%- set source_node = graph.sources.get('source.activation_warehouse.raw.events') -%}
+    {%- set source_node = graph.sources.get('source.activation_warehouse.tracker.events') -%}
     {%- if source_node -%}
         {%- set columns = source_node.columns.keys() | list -%}
     {%- else -%}

@@ -131,10 +131,11 @@ def test_user_activation_v1_keeps_the_old_columns_with_v2s_values(scenario_build
     assert _columns(scenario_build, "fct_user_activation") == OLD_USER_COLUMNS
     new_columns = _columns(scenario_build, "fct_user_activation_v2")
     # Version 2 starts with version 1's columns, renamed, in their order; columns added
-    # since (time to next action, the return) come after them.
+    # since (time to next action, the return, the last action's name) come after them.
     renamed = tuple(RENAMED_USER_COLUMNS.get(column, column) for column in OLD_USER_COLUMNS)
     assert new_columns[:len(renamed)] == renamed
-    assert new_columns[len(renamed):] == ("next_action_at", "minutes_to_next_action", "returned_at", "days_to_return")
+    assert new_columns[len(renamed):] == (
+        "next_action_at", "minutes_to_next_action", "returned_at", "days_to_return", "last_action_name")
     assert not any(column.endswith(("_30m", "_7d")) for column in new_columns)
     assert _user_differences(scenario_build) == []
     # The compared values are not all null or all alike: the hand-computed returns (7 days).

@@ -1,7 +1,7 @@
 """Schema drift in the raw tables: what a build does when the raw schema changes under it.
 
 Raw tables are filled by pipelines the project does not own (on other engines, or a
-replica's loader), so their schema can drift. The contract (models/staging/_sources.yml,
+replica's loader), so their schema can drift. The contract (models/staging/*/_*__sources.yml,
 each column's data_type) is checked by the on-run-start hook validate_raw_contract: an
 extra column is ignored, while a missing table or column, or a column of a type no model
 can read, stops `dbt build` before any model with one message naming the table, the
@@ -16,11 +16,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
 from activation_warehouse.contract import RAW_TABLES
+from activation_warehouse.validate.definitions import raw_source_tables
 from activation_warehouse.load import load_folder
-from activation_warehouse.paths import PROJECT_DIR
 
 from conftest import FIXTURES_DIR, ScratchWarehouse, mart_differences
 
@@ -142,14 +141,13 @@ def test_every_problem_is_named_in_the_one_message(drift_warehouse: ScratchWareh
 
 
 def test_the_sources_and_the_loader_read_one_contract() -> None:
-    """The hook checks _sources.yml and the loader checks contract.py: both must say the
+    """The hook checks the sources' YAML and the loader checks contract.py: both must say the
     same columns in the same type families, or a file the loader accepts stops the build."""
     families = {"varchar": "text", "timestamp": "timestamp", "integer": "integer", "boolean": "boolean"}
-    sources = yaml.safe_load((PROJECT_DIR / "models" / "staging" / "_sources.yml").read_text())
-    (raw,) = [source for source in sources["sources"] if source["name"] == "raw"]
+    raw_tables = raw_source_tables()
     declared = {
         table["name"]: [(column["name"], column["data_type"]) for column in table["columns"]]
-        for table in raw["tables"]
+        for table in raw_tables
     }
     expected = {
         name: [(column.name, families[column.sql_type]) for column in table.columns]
@@ -159,7 +157,7 @@ def test_the_sources_and_the_loader_read_one_contract() -> None:
     # Which tables may be empty or absent: the loader's contract and the sources' meta
     # (read by dq_source_freshness) must agree too.
     declared_required = {
-        table["name"]: table.get("config", {}).get("meta", {}).get("required", True) for table in raw["tables"]
+        table["name"]: table.get("config", {}).get("meta", {}).get("required", True) for table in raw_tables
     }
     assert declared_required == {name: table.required for name, table in RAW_TABLES.items()}
     assert declared_required == {

@@ -154,7 +154,7 @@ def test_a_missing_warehouse_is_one_line_and_exit_1(tmp_path: Path, capsys) -> N
 
 
 def test_raw_value_sets_come_from_the_sources_declaration(built: Path, tmp_path: Path) -> None:
-    """A role and a status outside the contract's sets (declared once, in _sources.yml)
+    """A role and a status outside the contract's sets (declared once, in _app__sources.yml)
     fail the raw suites, naming the value; the marts are not read for it."""
     broken = _copy(built, tmp_path)
     with duckdb.connect(str(broken)) as connection:

@@ -1,5 +1,5 @@
 """The Great Expectations suites take their columns and value sets from the project's
-declarations (models/staging/_sources.yml, the marts' contracts), not from Python lists.
+declarations (models/staging/*/_*__sources.yml, the marts' contracts), not from Python lists.
 
 No build: the YAML is read as written. The expected value sets are the raw contract's and
 the decision rule's (copied by hand from the spec), the mart columns are compared with the
@@ -16,7 +16,9 @@ import yaml
 
 from activation_warehouse.paths import PROJECT_DIR
 from activation_warehouse.validate import Check, Suite, build_suites
-from activation_warehouse.validate.definitions import TableDefinition, ValueSet, mart_contracts, raw_tables
+from activation_warehouse.validate.definitions import (
+    TableDefinition, ValueSet, mart_contracts, raw_source_tables, raw_tables,
+)
 from activation_warehouse.validate.suites import _checked_columns_exist
 
 
@@ -36,7 +38,7 @@ def test_raw_value_sets_are_the_contracts() -> None:
         "crm", "erp", "spreadsheet", "database", "marketing", "support", "other"]
     assert _in_set(suites["raw_data_source_connections"], "status").kwargs["value_set"] == [
         "active", "error", "disconnected"]
-    # Not a closed set: other values occur, 80% must be one of the two (meta in _sources.yml).
+    # Not a closed set: other values occur, 80% must be one of the two (meta in _app__sources.yml).
     assert _in_set(suites["raw_accounts"], "signup_channel").kwargs == {
         "column": "signup_channel", "value_set": ["self_serve", "sales_assisted"], "mostly": 0.8}
     assert _in_set(suites["marts_activation_decision"], "verdict").kwargs["value_set"] == [
@@ -44,10 +46,8 @@ def test_raw_value_sets_are_the_contracts() -> None:
 
 
 def test_raw_columns_are_the_sources_columns() -> None:
-    sources = yaml.safe_load((PROJECT_DIR / "models" / "staging" / "_sources.yml").read_text())
-    (raw,) = [source for source in sources["sources"] if source["name"] == "raw"]
     suites = _suites()
-    for table in raw["tables"]:
+    for table in raw_source_tables():
         present = suites[f"raw_{table['name']}"].checks[0]
         assert present.expectation == "ExpectTableColumnsToMatchSet"
         assert present.kwargs["column_set"] == [column["name"] for column in table["columns"]]

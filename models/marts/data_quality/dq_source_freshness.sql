@@ -4,10 +4,10 @@
 -- the five. A tracker that stopped while the app database goes on (or a replica that
 -- stopped while events flow) leaves one table behind the others. Measured against the
 -- data, never the wall clock, so a rebuild of the same data gives the same answer;
--- staleness against the wall clock is `dbt source freshness` (_sources.yml). The events
+-- staleness against the wall clock is `dbt source freshness` (_*__sources.yml). The events
 -- stream is held to hours, the application tables to days: a new signup or connection
--- need not come every day (the same split as _sources.yml). An optional table (meta
--- required: false in _sources.yml) that is empty is shown, not judged: a product that runs
+-- need not come every day (the same split as _*__sources.yml). An optional table (meta
+-- required: false in _app__sources.yml) that is empty is shown, not judged: a product that runs
 -- no experiments has no exposures, and that must not fail every build. One row per table;
 -- check_date is the day of its latest row (see _data_quality__docs.md,
 -- dq_source_freshness).

@@ -1,5 +1,5 @@
 -- activation_drivers version 1, deprecated: the relation `activation_drivers` that BI
--- tools read before version 2, kept until its deprecation_date (_marts__funnel_drivers.yml).
+-- tools read before version 2, kept until its deprecation_date (_activation__funnel_drivers.yml).
 -- The same rows and values as version 2 except two driver keys, which keep their old
 -- names (whatever post_connection_minutes is in force, not only 30 minutes).
 

@@ -12,10 +12,6 @@ users as (
     select * from {{ ref('fct_user_activation') }}
 ),
 
-last_actions as (
-    select * from {{ ref('int_users__last_action') }}
-),
-
 stalled as (
     select
         users.user_id,
@@ -30,11 +26,9 @@ stalled as (
         users.last_action_at,
         users.window_ends_at,
         users.as_of,
-        last_actions.last_action_name,
+        users.last_action_name,
         {{ dbt.dateadd('day', setting('stall_days'), 'users.last_action_at') }} as stalled_since
     from users
-    left join last_actions
-        on users.user_id = last_actions.user_id
     where users.is_stalled
 ),
 

@@ -4,7 +4,7 @@
 with
 
 source_connections as (
-    select * from {{ source('raw', 'data_source_connections') }}
+    select * from {{ source('app', 'data_source_connections') }}
 ),
 
 final as (

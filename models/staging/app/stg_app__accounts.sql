@@ -4,7 +4,7 @@
 with
 
 source_accounts as (
-    select * from {{ source('raw', 'accounts') }}
+    select * from {{ source('app', 'accounts') }}
 ),
 
 final as (

@@ -6,7 +6,7 @@
 with
 
 source_users as (
-    select * from {{ source('raw', 'users') }}
+    select * from {{ source('app', 'users') }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 -- fct_user_activation version 1, deprecated: the relation `fct_user_activation` that BI
--- tools read before version 2, kept until its deprecation_date (_marts__models.yml) so
+-- tools read before version 2, kept until its deprecation_date (_core__models.yml) so
 -- they can move to fct_user_activation_v2. The same rows and values as version 2; only
 -- the columns whose names carried a setting's default keep those old names (they hold
 -- whatever post_connection_minutes and return_window_days are in force, not 30 and 7).

@@ -3,7 +3,7 @@
 with
 
 source_exposures as (
-    select * from {{ source('raw', 'flag_exposures') }}
+    select * from {{ source('app', 'flag_exposures') }}
 ),
 
 final as (
