@@ -61,17 +61,29 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The status of a share: `not_judged` under dq_min_judged_rows rows, else `error` when
-    the bound is past the error threshold, `warn` when past the warning threshold, else
-    `ok`. -#}
+{#- The ladder every data-quality check climbs, shares or not (dq_share_status here, the
+    volume score of dq_event_volume, the hours behind of dq_source_freshness): `error`
+    when `value` is past the error threshold, else `warn` when past the warning threshold,
+    else `ok`; "past" is `operator` (`>` when too high is bad, `<` or `<=` when too low
+    is). The caller says first when a value is not judged. One home, so that no check can
+    test the thresholds in another order. -#}
+{% macro dq_threshold_status(value, operator, warn, error) -%}
+    (
+        case
+            when {{ value }} {{ operator }} {{ error }} then 'error'
+            when {{ value }} {{ operator }} {{ warn }} then 'warn'
+            else 'ok'
+        end
+    )
+{%- endmacro %}
+
+{#- The status of a share: `not_judged` under dq_min_judged_rows rows, else the ladder
+    (dq_threshold_status) on its bound. -#}
 {% macro dq_share_status(share_bound, rows, warn, error, direction) -%}
-    {%- set operator = _dq_direction(direction).operator -%}
     (
         case
             when {{ rows }} < {{ dq_min_judged_rows() }} then 'not_judged'
-            when {{ share_bound }} {{ operator }} {{ error }} then 'error'
-            when {{ share_bound }} {{ operator }} {{ warn }} then 'warn'
-            else 'ok'
+            else {{ dq_threshold_status(share_bound, _dq_direction(direction).operator, warn, error) }}
         end
     )
 {%- endmacro %}

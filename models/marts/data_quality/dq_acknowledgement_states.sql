@@ -3,8 +3,9 @@
 -- how many of this build's breaches it covers (dq_incidents rows other than resolved in
 -- its check, table, key and day range) and its state: `expired` when acknowledged_until
 -- is before the data clock's day (int_dq_judgement_scope), else `covers_nothing` when it
--- covers no breach (a mistyped key or range, or a break that is gone), else `active`.
--- Its warn test lists the expired and covers_nothing ones, for review.
+-- covers no breach (a mistyped key or range, or a break that is gone), else `active`
+-- (the rules: macros/data_quality/acknowledgements.sql). Its warn test lists the
+-- expired and covers_nothing ones, for review.
 
 {{ config(alias='dq_acknowledgements') }}
 
@@ -48,11 +49,7 @@ covered as (
         count(breaches.check_date) as covered_breaches
     from acknowledgements
     left join breaches
-        on acknowledgements.check_name = breaches.check_name
-        and acknowledgements.table_name = breaches.table_name
-        and (acknowledgements.breach_key is null or acknowledgements.breach_key = breaches.breach_key)
-        and acknowledgements.first_day <= breaches.check_date
-        and acknowledgements.last_day >= breaches.check_date
+        on {{ dq_acknowledgement_covers('acknowledgements', 'breaches') }}
     group by
         acknowledgements.check_name,
         acknowledgements.table_name,
@@ -73,7 +70,8 @@ final as (
         acknowledgements.acknowledged_until,
         covered.covered_breaches,
         case
-            when acknowledgements.acknowledged_until < scope.data_clock_date then 'expired'
+            when not {{ dq_acknowledgement_is_active('acknowledgements.acknowledged_until', 'scope.data_clock_date') }}
+                then 'expired'
             when covered.covered_breaches = 0 then 'covers_nothing'
             else 'active'
         end as state

@@ -5,13 +5,11 @@
 -- buffer) sends the share up on the day it arrived. Judged on the Wilson 95% lower bound
 -- of the share (see _data_quality__docs.md, dq_duplicate_share); a day of fewer than
 -- dq_min_judged_rows raw rows is shown but not judged. The share is also judged over the
--- trailing dq_window_days days against tightened thresholds (macros/data_quality/dq_window.sql);
--- status is the worse verdict.
+-- trailing dq_window_days days against tightened thresholds; status is the worse verdict
+-- (the chain: macros/data_quality/dq_share_verdict.sql).
 
 {%- set warn_above = setting('dq_duplicate_share_warn_above') %}
 {%- set error_above = setting('dq_duplicate_share_error_above') %}
-{%- set window_warn_above = dq_window_threshold(warn_above, 'above') %}
-{%- set window_error_above = dq_window_threshold(error_above, 'above') %}
 {%- set text = dbt.type_string() %}
 
 with
@@ -33,40 +31,16 @@ daily as (
     group by check_date
 ),
 
-window_sums as (
-    {{ dq_window_sums('daily', [], ['duplicate_rows', 'raw_rows']) }}
-),
-
-measured as (
-    select
-        daily.*,
-        {{ dq_share('daily.duplicate_rows', 'daily.raw_rows') }} as duplicate_share,
-        {{ dq_share_bound('daily.duplicate_rows', 'daily.raw_rows', 'above') }} as share_lower_bound,
-        window_sums.window_duplicate_rows,
-        window_sums.window_raw_rows as window_rows,
-        {{ dq_share('window_sums.window_duplicate_rows', 'window_sums.window_raw_rows') }} as window_share,
-        {{ dq_share_bound('window_sums.window_duplicate_rows', 'window_sums.window_raw_rows', 'above') }}
-            as window_bound
-    from daily
-    inner join window_sums
-        on daily.check_date = window_sums.check_date
-),
-
-judged as (
-    select
-        *,
-        {{ dq_share_status('share_lower_bound', 'raw_rows', warn_above, error_above, 'above') }} as day_status,
-        {{ dq_window_status('window_bound', 'window_rows', window_warn_above, window_error_above, 'above') }}
-            as window_status
-    from measured
-),
-
 verdicts as (
-    select
-        *,
-        {{ dq_worse_status('day_status', 'window_status') }} as status,
-        {{ dq_verdict('day_status', warn_above, error_above, 'above') }} as verdict
-    from judged
+    {{ dq_share_verdict(
+        'daily', window_keys=[], successes='duplicate_rows', trials='raw_rows',
+        share='duplicate_share', bound='share_lower_bound',
+        warn=warn_above, error=error_above, direction='above',
+        day_reason=[
+            "cast(duplicate_rows as " ~ text ~ ")", "' of '", "cast(raw_rows as " ~ text ~ ")",
+            "' raw rows received repeat an event_id already kept ('", "share_text", "')'"
+        ]
+    ) }}
 ),
 
 final as (
@@ -85,15 +59,7 @@ final as (
         {{ stat_to_double(warn_above) }} as warn_above,
         {{ stat_to_double(error_above) }} as error_above,
         status,
-        {{ dq_reason_with_window(
-            dbt.concat([
-                "cast(duplicate_rows as " ~ text ~ ")", "' of '", "cast(raw_rows as " ~ text ~ ")",
-                "' raw rows received repeat an event_id already kept ('",
-                dq_share_text('duplicate_share', 'share_lower_bound', 'verdict', 'above'), "')'"
-            ]),
-            'day_status', 'window_status', 'window_duplicate_rows', 'window_rows', 'window_share',
-            'window_bound', window_warn_above, window_error_above, 'above'
-        ) }} as status_reason
+        status_reason
     from verdicts
 )
 

@@ -192,9 +192,7 @@ classified as (
         *,
         case
             when volume_score is null then 'not_judged'
-            when volume_score <= -{{ error_score }} then 'error'
-            when volume_score <= -{{ warn_score }} then 'warn'
-            else 'ok'
+            else {{ dq_threshold_status('volume_score', '<=', '-' ~ warn_score, '-' ~ error_score) }}
         end as status
     from judged
 ),

@@ -3,7 +3,8 @@
 -- dq_incident_history. Its status: this build's incident_status of the breach (open,
 -- acknowledged, historical), or `resolved` when it is recorded as breaching but no longer
 -- breaches (the data was fixed, or restated). The acknowledgement shown is the active one
--- covering it that holds longest (the breach-key one before an every-key one on a tie).
+-- covering it that holds longest (the breach-key one before an every-key one on a tie;
+-- which acknowledgement covers and holds: macros/data_quality/acknowledgements.sql).
 
 with
 
@@ -79,12 +80,8 @@ covering as (
     from incidents
     cross join scope
     inner join acknowledgements
-        on incidents.check_name = acknowledgements.check_name
-        and incidents.table_name = acknowledgements.table_name
-        and (acknowledgements.breach_key is null or incidents.breach_key = acknowledgements.breach_key)
-        and incidents.check_date >= acknowledgements.first_day
-        and incidents.check_date <= acknowledgements.last_day
-    where acknowledgements.acknowledged_until >= scope.data_clock_date
+        on {{ dq_acknowledgement_covers('acknowledgements', 'incidents') }}
+    where {{ dq_acknowledgement_is_active('acknowledgements.acknowledged_until', 'scope.data_clock_date') }}
 ),
 
 final as (

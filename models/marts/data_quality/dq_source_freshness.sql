@@ -122,9 +122,7 @@ judged as (
         case
             when latest_at is null and not is_required then 'not_judged'
             when latest_at is null then 'error'
-            when hours_behind > error_after_hours then 'error'
-            when hours_behind > warn_after_hours then 'warn'
-            else 'ok'
+            else {{ dq_threshold_status('hours_behind', '>', 'warn_after_hours', 'error_after_hours') }}
         end as status
     from measured
 ),

@@ -7,13 +7,11 @@
 -- dozen rows with one miss is not an alarm and a day with none of its events is (see
 -- _data_quality__docs.md, dq_tracking_coverage). A day of fewer than dq_min_judged_rows
 -- rows is shown but not judged. Coverage is also judged over the trailing dq_window_days
--- days against tightened thresholds (macros/data_quality/dq_window.sql); status is the
--- worse verdict.
+-- days against tightened thresholds; status is the worse verdict (the chain:
+-- macros/data_quality/dq_share_verdict.sql).
 
 {%- set warn_below = setting('dq_coverage_warn_below') %}
 {%- set error_below = setting('dq_coverage_error_below') %}
-{%- set window_warn_below = dq_window_threshold(warn_below, 'below') %}
-{%- set window_error_below = dq_window_threshold(error_below, 'below') %}
 {%- set text = dbt.type_string() %}
 
 with
@@ -93,46 +91,28 @@ daily as (
         check_date
 ),
 
-window_sums as (
-    {{ dq_window_sums('daily', ['table_name'], ['tracked_rows', 'app_rows']) }}
-),
-
 measured as (
     select
-        daily.table_name,
-        daily.event_name,
-        daily.check_date,
-        daily.app_rows,
-        daily.tracked_rows,
-        daily.app_rows - daily.tracked_rows as untracked_rows,
-        {{ dq_share('daily.tracked_rows', 'daily.app_rows') }} as coverage,
-        {{ dq_share_bound('daily.tracked_rows', 'daily.app_rows', 'below') }} as coverage_upper_bound,
-        window_sums.window_tracked_rows,
-        window_sums.window_app_rows as window_rows,
-        {{ dq_share('window_sums.window_tracked_rows', 'window_sums.window_app_rows') }} as window_share,
-        {{ dq_share_bound('window_sums.window_tracked_rows', 'window_sums.window_app_rows', 'below') }}
-            as window_bound
+        table_name,
+        event_name,
+        check_date,
+        app_rows,
+        tracked_rows,
+        app_rows - tracked_rows as untracked_rows
     from daily
-    inner join window_sums
-        on daily.table_name = window_sums.table_name
-        and daily.check_date = window_sums.check_date
-),
-
-judged as (
-    select
-        *,
-        {{ dq_share_status('coverage_upper_bound', 'app_rows', warn_below, error_below, 'below') }} as day_status,
-        {{ dq_window_status('window_bound', 'window_rows', window_warn_below, window_error_below, 'below') }}
-            as window_status
-    from measured
 ),
 
 verdicts as (
-    select
-        *,
-        {{ dq_worse_status('day_status', 'window_status') }} as status,
-        {{ dq_verdict('day_status', warn_below, error_below, 'below') }} as verdict
-    from judged
+    {{ dq_share_verdict(
+        'measured', window_keys=['table_name'], successes='tracked_rows', trials='app_rows',
+        share='coverage', bound='coverage_upper_bound',
+        warn=warn_below, error=error_below, direction='below',
+        day_reason=[
+            "cast(tracked_rows as " ~ text ~ ")", "' of '", "cast(app_rows as " ~ text ~ ")",
+            "' rows have a clean '", "event_name", "' event: '", "share_text"
+        ],
+        label='coverage'
+    ) }}
 ),
 
 final as (
@@ -153,15 +133,7 @@ final as (
         {{ stat_to_double(warn_below) }} as warn_below,
         {{ stat_to_double(error_below) }} as error_below,
         status,
-        {{ dq_reason_with_window(
-            dbt.concat([
-                "cast(tracked_rows as " ~ text ~ ")", "' of '", "cast(app_rows as " ~ text ~ ")",
-                "' rows have a clean '", "event_name", "' event: '",
-                dq_share_text('coverage', 'coverage_upper_bound', 'verdict', 'below', label='coverage')
-            ]),
-            'day_status', 'window_status', 'window_tracked_rows', 'window_rows', 'window_share',
-            'window_bound', window_warn_below, window_error_below, 'below', label='coverage'
-        ) }} as status_reason
+        status_reason
     from verdicts
 )
 

@@ -9,8 +9,8 @@
 -- The day is the event's occurred_at date (UTC). A share is judged on its Wilson 95%
 -- lower bound (see _data_quality__docs.md, dq_tracking_plan_conformance); a share over fewer
 -- than dq_min_judged_rows events is shown but not judged. Each share is also judged over
--- the trailing dq_window_days days against tightened thresholds
--- (macros/data_quality/dq_window.sql); status is the worse verdict.
+-- the trailing dq_window_days days against tightened thresholds; status is the worse
+-- verdict (the chain: macros/data_quality/dq_share_verdict.sql).
 --   * new_event_name: a name outside the plan on the first day (received_at date) a clean
 --     event carried it, an error with at least dq_new_event_name_min_rows events that day (a renamed event
 --     arrives at full volume at once; a stray test event does not). Not judged in the first
@@ -158,7 +158,12 @@ measured as (
         window_nonconforming_events,
         window_rows,
         {{ stat_to_double(out_of_plan_warn_above) }} as warn_above,
-        cast(null as {{ stat_double_type() }}) as error_above
+        cast(null as {{ stat_double_type() }}) as error_above,
+        {{ dbt.concat([
+            "cast(nonconforming_events as " ~ text ~ ")", "' of the day''s '",
+            "cast(checked_events as " ~ text ~ ")", "' clean events are '", "event_name",
+            "', a name outside the tracking plan'"
+        ]) }} as finding
     from out_of_plan_windowed
 
     union all
@@ -173,52 +178,26 @@ measured as (
         window_nonconforming_events,
         window_rows,
         {{ stat_to_double(property_warn_above) }} as warn_above,
-        {{ stat_to_double(property_error_above) }} as error_above
+        {{ stat_to_double(property_error_above) }} as error_above,
+        {{ dbt.concat([
+            "cast(nonconforming_events as " ~ text ~ ")", "' of '",
+            "cast(checked_events as " ~ text ~ ")", "' '", "event_name",
+            "' events lack the required property '", "property_name"
+        ]) }} as finding
     from missing_properties_windowed
 ),
 
-bounded as (
-    select
-        *,
-        {{ dq_share('nonconforming_events', 'checked_events') }} as nonconforming_share,
-        {{ dq_share_bound('nonconforming_events', 'checked_events', 'above') }} as share_lower_bound,
-        {{ dq_share('window_nonconforming_events', 'window_rows') }} as window_share,
-        {{ dq_share_bound('window_nonconforming_events', 'window_rows', 'above') }} as window_bound
-    from measured
-),
-
--- out_of_plan_events has no error threshold (null): a comparison with null is never
--- true, so it warns at most, over the window too.
-judged as (
-    select
-        *,
-        {{ dq_share_status('share_lower_bound', 'checked_events', 'warn_above', 'error_above', 'above') }}
-            as day_status,
-        {{ dq_window_status(
-            'window_bound', 'window_rows', dq_window_threshold('warn_above', 'above'),
-            dq_window_threshold('error_above', 'above'), 'above'
-        ) }} as window_status
-    from bounded
-),
-
+-- The rows carry their window (window_keys none: an out-of-plan name's window counts every
+-- clean event) and their thresholds: out_of_plan_events has no error threshold (null), and
+-- a comparison with null is never true, so it warns at most, over the window too.
 verdicts as (
-    select
-        *,
-        {{ dq_worse_status('day_status', 'window_status') }} as status,
-        case
-            when check_name = 'out_of_plan_events' then {{ dbt.concat([
-                "cast(nonconforming_events as " ~ text ~ ")", "' of the day''s '",
-                "cast(checked_events as " ~ text ~ ")", "' clean events are '", "event_name",
-                "', a name outside the tracking plan'"
-            ]) }}
-            else {{ dbt.concat([
-                "cast(nonconforming_events as " ~ text ~ ")", "' of '",
-                "cast(checked_events as " ~ text ~ ")", "' '", "event_name",
-                "' events lack the required property '", "property_name"
-            ]) }}
-        end as finding,
-        {{ dq_verdict('day_status', 'warn_above', 'error_above', 'above', unit='events') }} as verdict
-    from judged
+    {{ dq_share_verdict(
+        'measured', window_keys=none, successes='nonconforming_events', trials='checked_events',
+        share='nonconforming_share', bound='share_lower_bound',
+        warn='warn_above', error='error_above', direction='above',
+        day_reason=["finding", "' ('", "share_text", "')'"],
+        unit='events'
+    ) }}
 ),
 
 share_checks as (
@@ -239,14 +218,7 @@ share_checks as (
         warn_above,
         error_above,
         status,
-        {{ dq_reason_with_window(
-            dbt.concat([
-                "finding", "' ('", dq_share_text('nonconforming_share', 'share_lower_bound', 'verdict', 'above'), "')'"
-            ]),
-            'day_status', 'window_status', 'window_nonconforming_events', 'window_rows', 'window_share',
-            'window_bound', dq_window_threshold('warn_above', 'above'), dq_window_threshold('error_above', 'above'),
-            'above', unit='events'
-        ) }} as status_reason
+        status_reason
     from verdicts
 ),
 
