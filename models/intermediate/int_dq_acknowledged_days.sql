@@ -27,7 +27,7 @@ active as (
     select acknowledgements.*
     from acknowledgements
     cross join scope
-    where acknowledgements.acknowledged_until >= scope.data_clock_date
+    where {{ dq_acknowledgement_is_active('acknowledgements.acknowledged_until', 'scope.data_clock_date') }}
 ),
 
 -- 0 to 9999: the days of a range, counted back from its last day.
