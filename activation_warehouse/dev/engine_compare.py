@@ -1,6 +1,6 @@
 """The marts of two engines, read back and compared row for row.
 
-A development tool: the engine tests (tests/python/test_engines.py, the conftest's scratch
+A development tool: the engine tests (tests/python/test_engines_postgres.py and test_engines_spark.py, the conftest's scratch
 builds) and `make bench-engines` check that PostgreSQL and Spark build the marts DuckDB
 builds. Copying the raw tables onto an engine is runtime tooling and stays in
 activation_warehouse.engines.

@@ -1,10 +1,44 @@
 {#- The one parser of client event times, for every model and engine.
 
     Valid: `YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|±HH:MM)`, offset within ±14:00, a real instant
-    (month 01-12, a day that exists in that month, hour 00-23, seconds 00-59). The result is
-    the UTC `timestamp`; anything else is null. The shape and the calendar are checked in
-    plain SQL before any cast, because engines' own casts silently drop offsets, accept
-    words such as `epoch`, `infinity` or `yesterday`, or raise on `2026-02-30`. -#}
+    (year 0001 or later, month 01-12, a day that exists in that month, hour 00-23, seconds
+    00-59). The result is the UTC `timestamp`; anything else is null. The shape is checked
+    by one regular expression before anything else reads the text, because engines' own
+    casts silently drop offsets, accept words such as `epoch`, `infinity` or `yesterday`,
+    or raise on `2026-02-30`. -#}
+
+{% macro parse_iso8601_utc(text) -%}
+    {{ return(adapter.dispatch('parse_iso8601_utc', 'activation_warehouse')(text)) }}
+{%- endmacro %}
+
+{#- DuckDB and PostgreSQL: the calendar is checked in plain SQL, then the local part is cast
+    and the offset subtracted. -#}
+{% macro default__parse_iso8601_utc(text) -%}
+    case
+        when {{ iso8601_is_valid(text) }} then
+            {{ dbt.dateadd(
+                'minute',
+                '-(' ~ iso8601_offset_minutes(text) ~ ')',
+                'cast(replace(' ~ iso8601_local_part(text) ~ ", 'T', ' ') as " ~ dbt.type_timestamp() ~ ')'
+            ) }}
+    end
+{%- endmacro %}
+
+{#- Spark: the same regular expression, then Spark's own parser with the one pattern it
+    leaves, which applies the offset and refuses days a month lacks (its resolver is strict:
+    2026-02-29 and 2026-04-31 give null). The default's nested CASEs, repeated casts and
+    offset arithmetic cost Spark about 20 s of analysis in every model and test that reads
+    stg_tracker__events. Two edges the parser alone would let through are closed here:
+    year 0000 (the parser reads it as 1 BC) and a trailing newline (Java's `$` matches
+    before one; the parser then refuses the leftover character). `try_to_timestamp` gives
+    null, never an error, on text it refuses; the `CORRECTED` time parser policy of
+    profiles.yml keeps Spark 3 from raising where its old parser would have accepted it. -#}
+{% macro spark__parse_iso8601_utc(text) -%}
+    case
+        when {{ regex_full_match(text, iso8601_pattern()) }} and substr({{ text }}, 1, 4) != '0000'
+            then try_to_timestamp(replace({{ text }}, 'T', ' '), 'yyyy-MM-dd HH:mm:ss[.SSSSSS]XXX')
+    end
+{%- endmacro %}
 
 {% macro iso8601_is_valid(text) -%}
     {%- set year = "cast(substr(" ~ text ~ ", 1, 4) as integer)" -%}
@@ -49,15 +83,4 @@
         {{ text }}, 1,
         length({{ text }}) - case when substr({{ text }}, length({{ text }}), 1) = 'Z' then 1 else 6 end
     )
-{%- endmacro %}
-
-{% macro parse_iso8601_utc(text) -%}
-    case
-        when {{ iso8601_is_valid(text) }} then
-            {{ dbt.dateadd(
-                'minute',
-                '-(' ~ iso8601_offset_minutes(text) ~ ')',
-                'cast(replace(' ~ iso8601_local_part(text) ~ ", 'T', ' ') as " ~ dbt.type_timestamp() ~ ')'
-            ) }}
-    end
 {%- endmacro %}

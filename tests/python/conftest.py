@@ -106,7 +106,10 @@ class ScratchWarehouse:
 #: Test files that each take minutes, started first so that the two pytest workers
 #: (`make test` runs `pytest -n 2 --dist loadfile`) finish together instead of one
 #: starting the longest file last.
-LONGEST_FIRST = ("test_engines.py", "test_incremental_property.py", "test_crash_safety.py", "test_hostile_input.py")
+LONGEST_FIRST = (
+    "test_engines_postgres.py", "test_engines_spark.py", "test_incremental_property.py", "test_crash_safety.py",
+    "test_hostile_input.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

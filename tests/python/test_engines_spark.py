@@ -1,0 +1,150 @@
+"""The same project on Spark: every mart equals DuckDB's, row for row, and Spark's lean
+parse of event times gives DuckDB's answers on every hostile text.
+
+The hand-written scenario (the acceptance test's fixture) is loaded into DuckDB, copied to
+Spark's raw schema by activation_warehouse.engines, built there with a full `dbt build`
+(seeds, models, data and unit tests) and nothing but `--target`, and every mart is compared
+with the DuckDB build as a set of rows (numbers to 1e-9). Spark builds the demo data in the
+benchmark (`make bench-engines`), where its minutes are measured, not tested.
+PostgreSQL: test_engines_postgres.py.
+
+These tests fail, never skip, when Spark is missing: set
+ACTIVATION_WAREHOUSE_SKIP_ENGINES=spark to leave it out on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from activation_warehouse.dev.engine_compare import read_spark_table
+from activation_warehouse.engines import spark_settings
+from activation_warehouse.paths import PROJECT_DIR
+
+from conftest import ScratchWarehouse
+from engine_helpers import MART_COUNT, compare_marts, skip_if_asked
+from test_hostile_input import ACCEPTED_OCCURRED_AT, REFUSED_OCCURRED_AT, UNPARSEABLE
+
+pytestmark = [pytest.mark.dbt, pytest.mark.engines]
+
+
+@dataclass(frozen=True)
+class SparkBuild:
+    """A finished `dbt build --target spark` of the scenario: its Spark folder (metastore
+    and table files) and its dbt target folder (manifest, run results, partial parse)."""
+
+    home: Path
+    runner: ScratchWarehouse
+
+
+def _run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run Python in a process of its own: Spark's embedded metastore admits one process at
+    a time, and dbt's session comes next; the JVM ends with the process."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=PROJECT_DIR, capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def spark_build(scenario_build: ScratchWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBuild]:
+    """The scenario copied to Spark and built there once for this module's tests."""
+    skip_if_asked("spark")
+    root = tmp_path_factory.mktemp("spark_build")
+    home = root / "spark"
+    copied = _run_python(
+        "import sys; from pathlib import Path; from activation_warehouse.engines import copy_raw_to_spark;"
+        " copy_raw_to_spark(Path(sys.argv[1]), Path(sys.argv[2]), progress=False)",
+        str(scenario_build.path), str(home),
+    )
+    assert copied.returncode == 0, copied.stderr[-3000:]
+    runner = ScratchWarehouse(path=scenario_build.path, target_dir=root / "target")
+    runner.dbt("build", "--target", "spark", "--full-refresh", ACTIVATION_WAREHOUSE_SPARK_DIR=str(home))
+    yield SparkBuild(home=home, runner=runner)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def test_spark_builds_the_scenario_and_every_mart_equals_duckdb(
+    scenario_build: ScratchWarehouse, spark_build: SparkBuild
+) -> None:
+    compared, problems = compare_marts(
+        scenario_build, lambda s, t, c: read_spark_table(s, t, c, spark_build.home), "spark"
+    )
+    assert compared == MART_COUNT
+    assert not problems, "\n".join(problems)
+
+
+#: Every occurred_at text of the hostile-input test (its accepted and refused edges), which
+#: that test proves DuckDB parses as the spec says.
+HOSTILE_TEXTS = (*ACCEPTED_OCCURRED_AT, *REFUSED_OCCURRED_AT)
+#: Evaluates the compiled Spark expression (argv[1], reading column `occurred_at` of view
+#: `hostile_texts`) on the texts (argv[2], JSON) in a Spark session with the profile's
+#: settings; prints [text, microseconds since 1970 UTC or null] pairs as JSON.
+_EVALUATE_ON_SPARK = """
+import json, sys
+from pathlib import Path
+from pyspark.sql import SparkSession
+from activation_warehouse.engines import spark_settings
+builder = SparkSession.builder
+for key, value in spark_settings(Path(sys.argv[3])).items():
+    builder = builder.config(key, value)
+spark = builder.getOrCreate()
+texts = json.loads(sys.argv[2])
+spark.createDataFrame([(text,) for text in texts], "occurred_at string").createOrReplaceTempView("hostile_texts")
+rows = spark.sql(f"select occurred_at, unix_micros(parsed) as micros from ({sys.argv[1]})").collect()
+print(json.dumps([[row.occurred_at, row.micros] for row in rows]))
+"""
+
+
+def _expected_micros(text: str) -> int | None:
+    """The spec's instant of `text` by Python's own ISO-8601 parser (an independent
+    method), in microseconds since 1970 UTC; None where the hostile-input test says the
+    spec refuses the text as unparseable."""
+    if REFUSED_OCCURRED_AT.get(text) == UNPARSEABLE:
+        return None
+    instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    # Aware datetimes subtract in UTC without building the UTC datetime itself, which
+    # for 9999-12-31T23:59:59.999999-14:00 lies in year 10000, past Python's range.
+    return (instant - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)
+
+
+def test_spark_parses_every_hostile_event_time_as_the_spec_says(spark_build: SparkBuild, tmp_path: Path) -> None:
+    """Spark's parse of occurred_at (spark__parse_iso8601_utc: a regular expression and
+    Spark's strict parser) gives, on every edge of the hostile-input test, the instant
+    Python's ISO-8601 parser gives and null where the spec refuses the text: the answers
+    test_hostile_input holds DuckDB's parse (calendar arithmetic in SQL) to."""
+    compiled = spark_build.runner.dbt(
+        "compile", "--target", "spark", "--no-populate-cache", "--output", "json", "--inline",
+        "select occurred_at, {{ parse_iso8601_utc('occurred_at') }} as parsed from hostile_texts",
+        ACTIVATION_WAREHOUSE_SPARK_DIR=str(spark_build.home),
+    )
+    sql = json.loads(compiled.stdout[compiled.stdout.index("{"):compiled.stdout.rindex("}") + 1])["compiled"]
+    assert "try_to_timestamp" in sql, "the Spark target did not dispatch to spark__parse_iso8601_utc"
+    evaluated = _run_python(_EVALUATE_ON_SPARK, sql, json.dumps(HOSTILE_TEXTS), str(tmp_path / "spark"))
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    got = dict(json.loads(evaluated.stdout.strip().splitlines()[-1]))
+    wrong = {text: (got.get(text), _expected_micros(text)) for text in HOSTILE_TEXTS if got.get(text) != _expected_micros(text)}
+    assert set(got) == set(HOSTILE_TEXTS)
+    assert wrong == {}, f"text: (spark, expected) {wrong}"
+
+
+def test_the_spark_profile_and_the_loader_share_one_configuration(tmp_path: Path) -> None:
+    """The loader's session and dbt's must agree on the metastore, the warehouse folder and
+    the time zone, or the raw tables land where dbt never looks."""
+    import yaml
+
+    profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())
+    parameters = profile["activation_warehouse"]["outputs"]["spark"]["server_side_parameters"]
+    home = Path("HOME")
+    rendered = {
+        key: str(value).replace("{{ env_var('ACTIVATION_WAREHOUSE_SPARK_DIR', 'target/spark') }}", str(home))
+        for key, value in parameters.items()
+    }
+    assert rendered == spark_settings(home)
