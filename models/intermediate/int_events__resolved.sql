@@ -71,24 +71,28 @@ tracking_plan as (
 
 -- The events resolved: every clean event, or in an incremental run those whose answer can
 -- have changed (int_events__restated).
-clean_events as (
-    {%- if incremental_run %}
-    select * from {{ ref('int_events__restated') }}
-    {%- else %}
-    select
-        event_id,
-        event_name,
-        occurred_at,
-        received_at,
-        user_id,
-        anonymous_id,
-        account_id,
-        properties,
-        has_valid_properties
-    from {{ ref('int_events__classified') }}
-    where event_outcome = 'clean'
-    {%- endif %}
-),
+{% if incremental_run %}
+    clean_events as (
+        select * from {{ ref('int_events__restated') }}
+    ),
+
+{% else %}
+    clean_events as (
+        select
+            event_id,
+            event_name,
+            occurred_at,
+            received_at,
+            user_id,
+            anonymous_id,
+            account_id,
+            properties,
+            has_valid_properties
+        from {{ ref('int_events__classified') }}
+        where event_outcome = 'clean'
+    ),
+
+{% endif %}
 
 -- Clean events carrying both ids: sightings of an anonymous id with a user (in an
 -- incremental run, of the anonymous ids of the events resolved).
@@ -102,10 +106,8 @@ sightings as (
     where
         event_outcome = 'clean'
         and user_id is not null
-        and anonymous_id is not null
-        {%- if incremental_run %}
-        and anonymous_id in (select anonymous_id from clean_events)
-        {%- endif %}
+        -- (in an incremental run, restricted to the anonymous ids of the events resolved)
+        and anonymous_id {{ 'in (select anonymous_id from clean_events)' if incremental_run else 'is not null' }}
 ),
 
 -- The first clean event, by (occurred_at, event_id), that carries both ids decides whom

@@ -6,27 +6,22 @@
 
 {{ config(materialized='ephemeral') }}
 
+{%- set no_time = 'cast(null as ' ~ dbt.type_timestamp() ~ ')' %}
+
 {%- for measured in run_window_models() %}
     {%- set rebuilt = is_rebuilt_in_full(measured.name) %}
-select
-    '{{ measured.name }}' as model_name,
-    {{ 'true' if rebuilt else 'false' }} as is_full_refresh,
-    {% if measured.received_at and not rebuilt -%}
-        max(received_at)
-    {%- else -%}
-        cast(null as {{ dbt.type_timestamp() }})
-    {%- endif %} as latest_received_at,
-    {% if measured.stamp and not rebuilt -%}
-        max({{ measured.stamp }})
-    {%- else -%}
-        cast(null as {{ dbt.type_timestamp() }})
-    {%- endif %} as latest_stamp
-    {%- if not rebuilt %}
-from {{ built_model_relation(measured.name) }}
-    {%- endif %}
-    {%- if not loop.last %}
+    {%- if not loop.first %}
 
-union all
+    union all  -- noqa: LT02
 
     {% endif %}
+    select
+        '{{ measured.name }}' as model_name,
+        {{ 'true' if rebuilt else 'false' }} as is_full_refresh,
+        {{ 'max(received_at)' if measured.received_at and not rebuilt else no_time }} as latest_received_at,
+        {{ 'max(' ~ measured.stamp ~ ')' if measured.stamp and not rebuilt else no_time }} as latest_stamp
+    {%- if not rebuilt %}
+    from {{ built_model_relation(measured.name) }}
+    {%- endif %}
+
 {%- endfor %}
