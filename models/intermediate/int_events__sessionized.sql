@@ -44,8 +44,9 @@ loaded as (
 
 {% if incremental_run %}
     -- Events int_events__resolved wrote since this model last wrote (the stamp in its run
-    -- window): stamps only grow, so a run that failed or was skipped is caught up by the next one. The previous build
-    -- is read from this model's own table, a few columns where each step needs them.
+    -- window): stamps only grow, so a run that failed or was skipped is caught up by the
+    -- next one. The previous build is read from this model's own table, a few columns
+    -- where each step needs them.
     changed_events as (
         select
             event_id,
