@@ -77,11 +77,13 @@
 {#- One bound of the calling model's run window, as a scalar subquery: `received_from`,
     `latest_received_at`, `loaded_through` or `is_full_refresh` (int_run_window). A window
     built by another invocation would be stale (an earlier run's bounds), so a run or build
-    that selects the model without int_run_window stops with a clear message. -#}
+    that selects the model without int_run_window stops with a clear message when the model
+    runs incrementally (a rebuilt model, or int_events__restated compiled on its own while
+    int_events__resolved is rebuilt, reads no bound). -#}
 {% macro run_window(column, model_name=none) -%}
     {%- set model_name = model_name or model.name -%}
     {%- set window = ref('int_run_window') -%}
-    {%- if execute and flags.WHICH in ('run', 'build') -%}
+    {%- if execute and flags.WHICH in ('run', 'build') and not is_rebuilt_in_full(model_name) -%}
         {%- if load_relation(window) is none -%}
             {{ exceptions.raise_compiler_error(
                 model_name ~ " runs incrementally but int_run_window does not exist; select it"

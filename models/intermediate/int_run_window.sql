@@ -14,8 +14,9 @@
 
 with
 
+-- (Read whole even in a `dbt build --empty`: the models would otherwise find no window.)
 watermarks as (
-    select * from {{ ref('int_run_watermarks') }}
+    select * from {{ ref('int_run_watermarks').render() }}
 ),
 
 final as (
