@@ -3,9 +3,10 @@
 -- event_duplicates and fct_events each take one fate, so every raw row ends in exactly
 -- one place and the reconciliation test can prove it.
 --
--- Incremental (README, "Incremental builds"): a run re-judges every raw row received at
--- or after (the latest received_at already judged - var incremental_lookback_hours) and
--- replaces the rows of those received_at values (delete+insert). A row's fate depends
+-- Incremental (docs/incremental-builds.md): a run re-judges every raw row received at or
+-- after its window's received_from (int_run_window: the latest received_at already judged
+-- - var incremental_lookback_hours) and replaces the rows of those received_at values
+-- (delete+insert). A row's fate depends
 -- only on itself and on the rows with its event_id received before it, so rows received
 -- earlier keep their fate, and a re-judged row whose event_id was kept by an earlier run
 -- is a later delivery: a duplicate. Rows that land further behind the lookback are never
@@ -20,21 +21,16 @@
     )
 }}
 
+{{- run_window_dependency() }}
+
 {%- set incremental_run = is_incremental() %}
 
 with
 
-{% if incremental_run %}
-    rejudged_from as (
-        {{ lookback_start(this) }}
-    ),
-
-{% endif %}
-
 events as (
     select * from {{ ref('stg_tracker__events') }}
     {%- if incremental_run %}
-    where received_at >= (select received_from from rejudged_from)
+    where received_at >= {{ run_window('received_from') }}
     {%- endif %}
 ),
 
@@ -86,7 +82,7 @@ ranked as (
         from {{ this }}
         where
             event_outcome = 'clean'
-            and received_at < (select received_from from rejudged_from)
+            and received_at < {{ run_window('received_from') }}
             and event_id in (select event_id from judged where quarantine_reason is null)
     ),
 

@@ -21,9 +21,11 @@
         incremental_strategy='delete+insert',
         unique_key='event_id',
         on_schema_change='fail',
-        post_hook="{% if is_incremental() %}delete from {{ this }} where session_id is null{% endif %}"
+        post_hook="{{ delete_tombstones('session_id') }}"
     )
 }}
+
+{{- run_window_dependency() }}
 
 {%- set incremental_run = is_incremental() %}
 
@@ -41,9 +43,10 @@ loaded as (
 ),
 
 {% if incremental_run %}
-    -- Events int_events__resolved wrote since this model last wrote: its stamps only grow,
-    -- so a run that failed or was skipped is caught up by the next one. The previous build
-    -- is read from this model's own table, a few columns where each step needs them.
+    -- Events int_events__resolved wrote since this model last wrote (the stamp in its run
+    -- window): stamps only grow, so a run that failed or was skipped is caught up by the
+    -- next one. The previous build is read from this model's own table, a few columns
+    -- where each step needs them.
     changed_events as (
         select
             event_id,
@@ -52,10 +55,7 @@ loaded as (
             {{ person_type }} as person_type,
             {{ person_id }} as person_id
         from {{ ref('int_events__resolved') }}
-        where loaded_through > (
-            select coalesce(max(loaded_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-            from {{ this }}
-        )
+        where loaded_through > {{ run_window('loaded_through') }}
     ),
 
     -- Each touched person and the earliest change to their timeline: an action added (new
@@ -225,19 +225,9 @@ sessionized as (
 {% if incremental_run %}
     -- Actions of the touched persons, in the stretch cut again, that are no longer theirs nor
     -- anyone's (they moved away and were not cut in for their new person, or stopped being
-    -- user actions): tombstones, deleted by the post-hook.
+    -- user actions): tombstones (macro tombstone_columns), deleted by the post-hook.
     tombstones as (
-        select
-            previous.event_id,
-            cast(null as {{ dbt.type_timestamp() }}) as occurred_at,
-            cast(null as {{ dbt.type_string() }}) as person_type,
-            cast(null as {{ dbt.type_string() }}) as person_id,
-            cast(null as {{ dbt.type_string() }}) as user_id,
-            cast(null as {{ dbt.type_string() }}) as anonymous_id,
-            cast(null as {{ dbt.type_string() }}) as account_id,
-            cast(null as {{ dbt.type_boolean() }}) as is_excluded_from_metrics,
-            cast(null as {{ dbt.type_bigint() }}) as session_number,
-            cast(null as {{ dbt.type_string() }}) as session_id
+        select {{ tombstone_columns('event_id') }}
         from {{ this }} as previous
         inner join recut_persons
             on previous.person_type = recut_persons.person_type

@@ -14,9 +14,11 @@
         incremental_strategy='delete+insert',
         unique_key='session_id',
         on_schema_change='fail',
-        post_hook="{% if is_incremental() %}delete from {{ this }} where started_at is null{% endif %}"
+        post_hook="{{ delete_tombstones('started_at') }}"
     )
 }}
+
+{{- run_window_dependency() }}
 
 with
 
@@ -37,10 +39,7 @@ users as (
     touched_sessions as (
         select session_id
         from {{ ref('int_events__sessionized') }}
-        where loaded_through > (
-            select coalesce(max(loaded_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-            from {{ this }}
-        )
+        where loaded_through > {{ run_window('loaded_through') }}
 
         union
 
@@ -115,20 +114,10 @@ sessions as (
 ),
 
 {% if is_incremental() %}
-    -- Sessions of the last build whose id holds no action any more.
+    -- Sessions of the last build whose id holds no action any more: tombstones (macro
+    -- tombstone_columns), deleted by the post-hook.
     tombstones as (
-        select
-            previous.session_id,
-            cast(null as {{ dbt.type_string() }}) as person_type,
-            cast(null as {{ dbt.type_string() }}) as user_id,
-            cast(null as {{ dbt.type_string() }}) as anonymous_id,
-            cast(null as {{ dbt.type_string() }}) as account_id,
-            cast(null as {{ dbt.type_timestamp() }}) as started_at,
-            cast(null as {{ dbt.type_timestamp() }}) as ended_at,
-            cast(null as {{ stat_double_type() }}) as duration_minutes,
-            cast(null as {{ dbt.type_bigint() }}) as event_count,
-            cast(null as {{ dbt.type_boolean() }}) as is_excluded_from_metrics,
-            cast(null as {{ dbt.type_string() }}) as first_account_id
+        select {{ tombstone_columns('session_id') }}
         from {{ this }} as previous
         where not exists (
             select 1

@@ -87,6 +87,10 @@ BOOKKEEPING_COLUMNS = frozenset({"loaded_through"}) | BUILD_TIME_COLUMNS
 #: Rows only a warehouse with earlier builds holds, by design: an incident an earlier build
 #: saw and this one does not is `resolved` (dq_incidents), which a first build cannot know.
 HISTORY_ROWS = {"marts.dq_incidents": "status = 'resolved'"}
+#: Tables of the incremental build's own bookkeeping: the run window holds what each
+#: incremental model held before this run (models/intermediate/int_run_window.sql), which a
+#: full refresh, holding nothing before, cannot have.
+BOOKKEEPING_TABLES = frozenset({"intermediate.int_run_window"})
 RAW_EVENT_COLUMNS = tuple(RAW_TABLES["events"].column_names)
 FLOAT_TOLERANCE = 1e-9
 
@@ -136,7 +140,7 @@ def assert_reconciles(warehouse: ScratchWarehouse) -> None:
 
 
 def snapshot(path: Path, schemas: tuple[str, ...] = ("intermediate", "marts")) -> dict[str, list[tuple]]:
-    """Every table of `schemas`, bookkeeping columns and history rows left out, as sorted rows."""
+    """Every table of `schemas`, bookkeeping tables, columns and history rows left out, as sorted rows."""
     tables: dict[str, list[tuple]] = {}
     with duckdb.connect(str(path), read_only=True) as connection:
         names = connection.execute(
@@ -144,6 +148,8 @@ def snapshot(path: Path, schemas: tuple[str, ...] = ("intermediate", "marts")) -
             f" where schema_name in ({', '.join(repr(s) for s in schemas)}) order by all"
         ).fetchall()
         for schema, table in names:
+            if f"{schema}.{table}" in BOOKKEEPING_TABLES:
+                continue
             columns = [
                 name
                 for (name,) in connection.execute(

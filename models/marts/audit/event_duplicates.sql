@@ -1,11 +1,8 @@
 -- Raw event rows that repeat the event_id of a clean event (tracker retries), as
 -- received. The clean event kept is the first delivery (see int_events__classified).
 --
--- Incremental (README, "Incremental builds"; delete+insert on received_at): a run
--- replaces the rows received at or after (the latest received_at here - var
--- incremental_lookback_hours), the stretch int_events__classified may have judged again.
--- A duplicate stays one (a delivery judged later comes after the kept one), so the rows
--- received earlier never change.
+-- Incremental (docs/incremental-builds.md; delete+insert on received_at): a run replaces
+-- the rows received from its run window on (macro raw_rows_of_fate).
 
 {{
     config(
@@ -19,10 +16,7 @@
 with
 
 classified as (
-    select * from {{ ref('int_events__classified') }}
-    {%- if is_incremental() %}
-    where received_at >= ({{ lookback_start(this) }})
-    {%- endif %}
+    {{ raw_rows_of_fate('duplicate') }}
 ),
 
 final as (
@@ -40,7 +34,6 @@ final as (
             'raw_occurred_at', 'received_at', 'raw_properties'
         ]) }} as row_fingerprint
     from classified
-    where event_outcome = 'duplicate'
 )
 
 select * from final

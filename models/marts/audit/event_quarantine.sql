@@ -1,11 +1,8 @@
 -- Raw event rows refused by the cleaning rules, as received, each with the first rule it
 -- broke. Nothing is dropped silently: a row is here, in fct_events or in event_duplicates.
 --
--- Incremental (README, "Incremental builds"; delete+insert on received_at): a run
--- replaces the rows received at or after (the latest received_at here - var
--- incremental_lookback_hours), the stretch int_events__classified may have judged again.
--- A row's quarantine depends on that row alone, so the rows received earlier never
--- change.
+-- Incremental (docs/incremental-builds.md; delete+insert on received_at): a run replaces
+-- the rows received from its run window on (macro raw_rows_of_fate).
 
 {{
     config(
@@ -19,10 +16,7 @@
 with
 
 classified as (
-    select * from {{ ref('int_events__classified') }}
-    {%- if is_incremental() %}
-    where received_at >= ({{ lookback_start(this) }})
-    {%- endif %}
+    {{ raw_rows_of_fate('quarantined') }}
 ),
 
 final as (
@@ -37,7 +31,6 @@ final as (
         received_at,
         raw_properties as properties
     from classified
-    where event_outcome = 'quarantined'
 )
 
 select * from final

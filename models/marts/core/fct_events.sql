@@ -2,12 +2,13 @@
 -- delivery kept, identity resolved, user actions placed in their session. The grain
 -- every event metric counts from.
 --
--- Incremental (README, "Incremental builds"; delete+insert on event_id): a run rewrites
+-- Incremental (docs/incremental-builds.md; delete+insert on event_id): a run rewrites
 -- the events whose row in int_events__resolved or int_events__sessionized was written
 -- since this table was. Those models stamp each run's rows (loaded_through) with the
 -- latest clean received_at, or a moment past their previous stamp when none arrived, so
 -- every row written after this table's last run carries a stamp later than the latest
--- received_at here. Clean event_ids never disappear, so no row here needs deleting.
+-- received_at here, which is this table's loaded_through in its run window (int_run_window).
+-- Clean event_ids never disappear, so no row here needs deleting.
 
 {{
     config(
@@ -18,24 +19,21 @@
     )
 }}
 
+{{- run_window_dependency() }}
+
 with
 
 {% if is_incremental() %}
-    rewritten_since as (
-        select coalesce(max(received_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) as loaded_through
-        from {{ this }}
-    ),
-
     rewritten_events as (
         select event_id
         from {{ ref('int_events__resolved') }}
-        where loaded_through > (select loaded_through from rewritten_since)
+        where loaded_through > {{ run_window('loaded_through') }}
 
         union
 
         select event_id
         from {{ ref('int_events__sessionized') }}
-        where loaded_through > (select loaded_through from rewritten_since)
+        where loaded_through > {{ run_window('loaded_through') }}
     ),
 
 {% endif %}
