@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import fcntl
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -63,11 +67,38 @@ class ScratchWarehouse:
     ) -> subprocess.CompletedProcess[str]:
         """Run one dbt command in a subprocess (a DuckDB file lock ends with the process),
         from the project folder unless `cwd` names another working folder."""
+        if cwd is None and not PATH_VARIABLES & extra_env.keys() and self.project_dir == PROJECT_DIR:
+            cwd, extra_env = self._parse_once_env(extra_env)
         result = run_dbt(*args, target=self.target, capture=True, cwd=cwd, **extra_env)
         if check and result.returncode != 0:
             tail = "\n".join(result.stdout.splitlines()[-40:])
             raise AssertionError(f"dbt {' '.join(args)} failed ({result.returncode}):\n{tail}\n{result.stderr}")
         return result
+
+    def _parse_once_env(self, extra_env: dict[str, str | None]) -> tuple[Path, dict[str, str | None]]:
+        """The working folder and environment that let this run reuse the session's parse.
+
+        dbt reparses the whole project (about 6 s of CPU) in every new target folder, and
+        rejects a copied `partial_parse.msgpack` when the profile's connection differs: the
+        warehouse path and spill folder are part of that hash. Run from the warehouse's
+        folder with both paths relative, and every scratch warehouse laid out alike
+        (`<tmp>/warehouse.duckdb`, `<tmp>/target`) has the same hash, so a new target
+        folder starts from the session's parse (see `parsed_once`). dbt still checks every
+        file's checksum, the vars and dbt_project.yml, so a changed input is reparsed.
+        """
+        where = self.path.parent
+        spill = self.target_dir / "duckdb_tmp"
+        env = dict(
+            extra_env,
+            ACTIVATION_WAREHOUSE_PATH=self.path.name,
+            ACTIVATION_WAREHOUSE_TEMP_DIR=os.path.relpath(spill, where),
+        )
+        seed = _PARSE_SEED.get("file")
+        mine = self.target_dir / "partial_parse.msgpack"
+        if seed is not None and self.path.name == "warehouse.duckdb" and not mine.exists():
+            self.target_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(seed, mine)
+        return where, env
 
     def mf(self, *args: str) -> list[dict[str, str]]:
         """Run `mf query ARGS` (MetricFlow) on this warehouse's last build; its rows as dicts.
@@ -101,6 +132,77 @@ class ScratchWarehouse:
 
     def scalar(self, sql: str):
         return self.query(sql)[0][0]
+
+
+#: Variables a test sets to run dbt on other paths than its ScratchWarehouse's own: such a
+#: run keeps the caller's paths and working folder (and parses in full).
+PATH_VARIABLES = {"ACTIVATION_WAREHOUSE_PATH", "ACTIVATION_WAREHOUSE_TEMP_DIR"}
+
+#: The session's parse of the repository's project (filled by `parsed_once`).
+_PARSE_SEED: dict[str, Path] = {}
+
+
+def run_wide_folder(name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every pytest-xdist worker of this run (their base folders are
+    siblings); without xdist, one in the session's own base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"shared_{name}"
+
+
+@contextmanager
+def _run_wide_lock(name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The run-wide folder `name`, held under a file lock while the caller fills or reads
+    it (pytest-xdist's recipe for a session fixture built once per run, not per worker;
+    flock is in the standard library, so no filelock package is needed)."""
+    shared = run_wide_folder(name, tmp_path_factory)
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield shared
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def built_once(
+    name: str, tmp_path_factory: pytest.TempPathFactory, build: Callable[[Path], None]
+) -> Path:
+    """`build(folder)` run once per pytest run, whatever the number of workers, and a copy
+    of its result (all but the raw files) in this worker's own folder.
+
+    The copy keeps workers apart: a test may write into its session build (MetricFlow
+    opens the warehouse read-write, a test appends a row) and DuckDB allows one writer per
+    file, so two workers must never open the same file. Copying 100 MB takes a second; a
+    build takes a minute. A build that failed is tried again by the next worker (its error
+    is then that test's error too).
+    """
+    with _run_wide_lock(name, tmp_path_factory) as shared:
+        done = shared / ".built"
+        if not done.exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir(parents=True)
+            build(shared)
+            done.touch()
+    local = tmp_path_factory.mktemp(name)
+    for item in shared.iterdir():
+        if item.name == "raw" or item.name.startswith("."):
+            continue
+        if item.is_dir():
+            shutil.copytree(item, local / item.name, symlinks=True)
+        else:
+            shutil.copy2(item, local / item.name)
+    return local
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parsed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `dbt parse` of the repository's project per run, whose partial-parse file every
+    new scratch target folder starts from (ScratchWarehouse._parse_once_env)."""
+    def parse(folder: Path) -> None:
+        ScratchWarehouse(path=folder / "warehouse.duckdb", target_dir=folder / "target").dbt("parse")
+
+    seed = built_once("parse", tmp_path_factory, parse) / "target" / "partial_parse.msgpack"
+    _PARSE_SEED["file"] = seed
+    return seed
 
 
 #: Test files that each take minutes, started first so that the two pytest workers
@@ -147,36 +249,43 @@ def scratch_warehouse(tmp_path: Path) -> ScratchWarehouse:
     return ScratchWarehouse(path=tmp_path / "warehouse.duckdb", target_dir=tmp_path / "target")
 
 
+def _at(root: Path) -> ScratchWarehouse:
+    """The scratch warehouse laid out in `root` as every session build is."""
+    return ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
+
+
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
     """A small demo (100 accounts, fixed end time) built once for every test module that reads
     a whole build without changing it: the report, the publication, the semantic layer."""
-    root = tmp_path_factory.mktemp("small_demo")
-    generate_demo(root / "raw", DemoConfig(accounts=100, end=datetime(2026, 6, 1)), progress=False)
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
-    load_folder(root / "raw", warehouse.path, progress=False)
-    warehouse.dbt("build")
-    return warehouse
+    def build(root: Path) -> None:
+        generate_demo(root / "raw", DemoConfig(accounts=100, end=datetime(2026, 6, 1)), progress=False)
+        load_folder(root / "raw", root / "warehouse.duckdb", progress=False)
+        _at(root).dbt("build")
+
+    return _at(built_once("small_demo", tmp_path_factory, build))
 
 
 @pytest.fixture(scope="session")
 def scenario_build(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
     """The hand-written scenario (tests/python/data/scenario) built once on DuckDB: the
     acceptance test reads it, and the other engines are compared with it."""
-    root = tmp_path_factory.mktemp("scenario")
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
-    load_folder(FIXTURES_DIR / "scenario", warehouse.path, progress=False)
-    warehouse.dbt("build")
-    return warehouse
+    def build(root: Path) -> None:
+        load_folder(FIXTURES_DIR / "scenario", root / "warehouse.duckdb", progress=False)
+        _at(root).dbt("build")
+
+    return _at(built_once("scenario", tmp_path_factory, build))
 
 
 @pytest.fixture(scope="session")
 def default_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScratchWarehouse, Path]:
     """The demo data at the default scale (fixed seed and end time) built once on DuckDB,
     with the folder of its raw files."""
-    root = tmp_path_factory.mktemp("demo")
-    generate_demo(root / "raw", DemoConfig(end=datetime(2026, 6, 1)), progress=False)
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
-    load_folder(root / "raw", warehouse.path, progress=False)
-    warehouse.dbt("build")
-    return warehouse, root / "raw"
+    def build(root: Path) -> None:
+        generate_demo(root / "raw", DemoConfig(end=datetime(2026, 6, 1)), progress=False)
+        load_folder(root / "raw", root / "warehouse.duckdb", progress=False)
+        _at(root).dbt("build")
+
+    # The raw files stay in the shared folder: tests only read them.
+    local = built_once("demo", tmp_path_factory, build)
+    return _at(local), run_wide_folder("demo", tmp_path_factory) / "raw"
