@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from fnmatch import fnmatch
 from pathlib import Path
 
 import __main__
@@ -44,6 +45,19 @@ class ScratchWarehouse:
     target_dir: Path
     #: A test that edits a definition (a seed) builds a copy of the project: see project_copy.
     project_dir: Path = PROJECT_DIR
+    #: Whether a plain `build` runs dbt's unit tests. They read only their own fixture rows,
+    #: so on the repository's project with its default vars every build gives them the same
+    #: answer: the session's scenario build runs them (once per pytest run), the other
+    #: builds leave them out (a third of a small build's time). See `_build_args`.
+    unit_tests: bool = False
+
+    @classmethod
+    def in_folder(cls, folder: Path, **fields: object) -> ScratchWarehouse:
+        """A warehouse laid out as every session build: `folder/warehouse.duckdb` and
+        `folder/target`. Its first dbt run starts from the session's parse (another layout
+        parses the whole project: see `_shared_parse_env`)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        return cls(path=folder / "warehouse.duckdb", target_dir=folder / "target", **fields)
 
     @property
     def target(self) -> DbtTarget:
@@ -67,38 +81,59 @@ class ScratchWarehouse:
     ) -> subprocess.CompletedProcess[str]:
         """Run one dbt command in a subprocess (a DuckDB file lock ends with the process),
         from the project folder unless `cwd` names another working folder."""
-        if cwd is None and not PATH_VARIABLES & extra_env.keys() and self.project_dir == PROJECT_DIR:
-            cwd, extra_env = self._parse_once_env(extra_env)
+        args = self._build_args(args)
+        shares_parse = cwd is None and not PATH_VARIABLES & extra_env.keys() and self._laid_out_alike()
+        if shares_parse:
+            cwd, extra_env = self._shared_parse_env(args, extra_env)
         result = run_dbt(*args, target=self.target, capture=True, cwd=cwd, **extra_env)
+        if shares_parse:
+            _keep_parse(args, self.target_dir / "partial_parse.msgpack")
         if check and result.returncode != 0:
             tail = "\n".join(result.stdout.splitlines()[-40:])
             raise AssertionError(f"dbt {' '.join(args)} failed ({result.returncode}):\n{tail}\n{result.stderr}")
         return result
 
-    def _parse_once_env(self, extra_env: dict[str, str | None]) -> tuple[Path, dict[str, str | None]]:
-        """The working folder and environment that let this run reuse the session's parse.
+    def _build_args(self, args: tuple[str, ...]) -> tuple[str, ...]:
+        """`args` with the unit tests left out of a `build` whose unit-test results would
+        repeat the scenario build's: the repository's project, the default vars, and no
+        choice of resource types or unit tests by the caller. A build under other vars or
+        of an edited project copy keeps them (they pin the definition: a changed var or
+        seed must never fail one)."""
+        if self.unit_tests or not args or args[0] != "build" or self.project_dir != PROJECT_DIR:
+            return args
+        if "--vars" in args or any("unit" in arg or "resource-type" in arg for arg in args):
+            return args
+        return (*args, "--exclude-resource-type", "unit_test")
 
-        dbt reparses the whole project (about 6 s of CPU) in every new target folder, and
+    def _laid_out_alike(self) -> bool:
+        """Whether this is the repository's project on a warehouse laid out as `in_folder`
+        makes one: the runs whose parse is shared (see `_shared_parse_env`)."""
+        return (
+            self.project_dir == PROJECT_DIR and self.path.name == "warehouse.duckdb"
+            and self.target_dir == self.path.parent / "target"
+        )
+
+    def _shared_parse_env(
+        self, args: tuple[str, ...], extra_env: dict[str, str | None]
+    ) -> tuple[Path, dict[str, str | None]]:
+        """The working folder and environment that let this run start from a parse made
+        before, copied into a new target folder (see `parsed_once` and `_keep_parse`).
+
+        dbt parses the whole project (about 6 s of CPU) in every new target folder, and
         rejects a copied `partial_parse.msgpack` when the profile's connection differs: the
         warehouse path and spill folder are part of that hash. Run from the warehouse's
-        folder with both paths relative, and every scratch warehouse laid out alike
-        (`<tmp>/warehouse.duckdb`, `<tmp>/target`) has the same hash, so a new target
-        folder starts from the session's parse (see `parsed_once`). dbt still checks every
-        file's checksum, the vars and dbt_project.yml, so a changed input is reparsed.
+        folder with both paths relative, every warehouse laid out alike has the same hash.
+        dbt still checks the vars, the profile, dbt_project.yml and every file's checksum,
+        so a copied parse that does not fit is thrown away and the project parsed in full.
         """
-        where = self.path.parent
-        spill = self.target_dir / "duckdb_tmp"
-        env = dict(
-            extra_env,
-            ACTIVATION_WAREHOUSE_PATH=self.path.name,
-            ACTIVATION_WAREHOUSE_TEMP_DIR=os.path.relpath(spill, where),
-        )
-        seed = _PARSE_SEED.get("file")
         mine = self.target_dir / "partial_parse.msgpack"
-        if seed is not None and self.path.name == "warehouse.duckdb" and not mine.exists():
+        seed = _PARSE_SEEDS.get(_vars_of(args))
+        if seed is not None and not mine.exists():
             self.target_dir.mkdir(parents=True, exist_ok=True)
             shutil.copy(seed, mine)
-        return where, env
+        return self.path.parent, dict(
+            extra_env, ACTIVATION_WAREHOUSE_PATH=self.path.name, ACTIVATION_WAREHOUSE_TEMP_DIR="target/duckdb_tmp",
+        )
 
     def mf(self, *args: str) -> list[dict[str, str]]:
         """Run `mf query ARGS` (MetricFlow) on this warehouse's last build; its rows as dicts.
@@ -138,8 +173,28 @@ class ScratchWarehouse:
 #: run keeps the caller's paths and working folder (and parses in full).
 PATH_VARIABLES = {"ACTIVATION_WAREHOUSE_PATH", "ACTIVATION_WAREHOUSE_TEMP_DIR"}
 
-#: The session's parse of the repository's project (filled by `parsed_once`).
-_PARSE_SEED: dict[str, Path] = {}
+#: Parses of the repository's project a new target folder starts from, by the `--vars`
+#: they were made under (None: none): the session's (`parsed_once`), and in each worker
+#: the first of every other vars (`_keep_parse`), since a test file builds under the
+#: same vars in test after test.
+_PARSE_SEEDS: dict[str | None, Path] = {}
+
+
+def _vars_of(args: tuple[str, ...]) -> str | None:
+    """The `--vars` value of a dbt command line, or None."""
+    return args[args.index("--vars") + 1] if "--vars" in args[:-1] else None
+
+
+def _keep_parse(args: tuple[str, ...], parse: Path) -> None:
+    """Keep the parse a run made under vars not seen before, for the next new target
+    folder under the same vars. Kept beside the session's parse, in this worker's folder
+    (the target folder may be changed or deleted by its test)."""
+    key = _vars_of(args)
+    if key in _PARSE_SEEDS or None not in _PARSE_SEEDS or not parse.exists():
+        return
+    kept = _PARSE_SEEDS[None].parent / f"vars_{len(_PARSE_SEEDS)}.msgpack"
+    shutil.copy(parse, kept)
+    _PARSE_SEEDS[key] = kept
 
 
 def run_wide_folder(name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -196,12 +251,12 @@ def built_once(
 @pytest.fixture(scope="session", autouse=True)
 def parsed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One `dbt parse` of the repository's project per run, whose partial-parse file every
-    new scratch target folder starts from (ScratchWarehouse._parse_once_env)."""
+    new scratch target folder starts from (ScratchWarehouse._shared_parse_env)."""
     def parse(folder: Path) -> None:
-        ScratchWarehouse(path=folder / "warehouse.duckdb", target_dir=folder / "target").dbt("parse")
+        ScratchWarehouse.in_folder(folder).dbt("parse")
 
     seed = built_once("parse", tmp_path_factory, parse) / "target" / "partial_parse.msgpack"
-    _PARSE_SEED["file"] = seed
+    _PARSE_SEEDS[None] = seed
     return seed
 
 
@@ -212,10 +267,11 @@ LONGEST_FIRST = ("test_engines.py", "test_incremental_property.py", "test_crash_
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Collect the longest test files first (a stable sort: order within a file is kept)."""
+    """Collect the longest test files first (a stable sort: order within a file is kept).
+    An entry is a file name pattern, so a long file split in parts keeps its place."""
     def rank(item: pytest.Item) -> int:
         name = item.path.name
-        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+        return next((i for i, pattern in enumerate(LONGEST_FIRST) if fnmatch(name, pattern)), len(LONGEST_FIRST))
 
     items.sort(key=rank)
 
@@ -249,11 +305,6 @@ def scratch_warehouse(tmp_path: Path) -> ScratchWarehouse:
     return ScratchWarehouse(path=tmp_path / "warehouse.duckdb", target_dir=tmp_path / "target")
 
 
-def _at(root: Path) -> ScratchWarehouse:
-    """The scratch warehouse laid out in `root` as every session build is."""
-    return ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
-
-
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
     """A small demo (100 accounts, fixed end time) built once for every test module that reads
@@ -261,9 +312,9 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
     def build(root: Path) -> None:
         generate_demo(root / "raw", DemoConfig(accounts=100, end=datetime(2026, 6, 1)), progress=False)
         load_folder(root / "raw", root / "warehouse.duckdb", progress=False)
-        _at(root).dbt("build")
+        ScratchWarehouse.in_folder(root).dbt("build")
 
-    return _at(built_once("small_demo", tmp_path_factory, build))
+    return ScratchWarehouse.in_folder(built_once("small_demo", tmp_path_factory, build))
 
 
 @pytest.fixture(scope="session")
@@ -272,9 +323,10 @@ def scenario_build(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse
     acceptance test reads it, and the other engines are compared with it."""
     def build(root: Path) -> None:
         load_folder(FIXTURES_DIR / "scenario", root / "warehouse.duckdb", progress=False)
-        _at(root).dbt("build")
+        # The one build of the run that runs dbt's unit tests (ScratchWarehouse.unit_tests).
+        ScratchWarehouse.in_folder(root, unit_tests=True).dbt("build")
 
-    return _at(built_once("scenario", tmp_path_factory, build))
+    return ScratchWarehouse.in_folder(built_once("scenario", tmp_path_factory, build))
 
 
 @pytest.fixture(scope="session")
@@ -284,8 +336,8 @@ def default_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScratchWareh
     def build(root: Path) -> None:
         generate_demo(root / "raw", DemoConfig(end=datetime(2026, 6, 1)), progress=False)
         load_folder(root / "raw", root / "warehouse.duckdb", progress=False)
-        _at(root).dbt("build")
+        ScratchWarehouse.in_folder(root).dbt("build")
 
     # The raw files stay in the shared folder: tests only read them.
     local = built_once("demo", tmp_path_factory, build)
-    return _at(local), run_wide_folder("demo", tmp_path_factory) / "raw"
+    return ScratchWarehouse.in_folder(local), run_wide_folder("demo", tmp_path_factory) / "raw"
