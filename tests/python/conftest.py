@@ -80,7 +80,8 @@ class ScratchWarehouse:
         self, *args: str, check: bool = True, cwd: Path | None = None, **extra_env: str | None
     ) -> subprocess.CompletedProcess[str]:
         """Run one dbt command in a subprocess (a DuckDB file lock ends with the process),
-        from the project folder unless `cwd` names another working folder."""
+        from the project folder unless `cwd` names another working folder (a warehouse laid
+        out as `in_folder` makes one runs from its own folder: see `_shared_parse_env`)."""
         args = self._build_args(args)
         shares_parse = cwd is None and not PATH_VARIABLES & extra_env.keys() and self._laid_out_alike()
         if shares_parse:
@@ -264,6 +265,14 @@ def parsed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
 #: (`make test` runs `pytest -n 2 --dist loadfile`) finish together instead of one
 #: starting the longest file last.
 LONGEST_FIRST = ("test_engines.py", "test_incremental_property.py", "test_crash_safety.py", "test_hostile_input.py")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist hands out the files with the most tests first unless told not to; a
+    file of one long test then starts last and keeps a worker busy alone at the end. Keep
+    the collection's order (LONGEST_FIRST), which is by time."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
