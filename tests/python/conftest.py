@@ -84,10 +84,13 @@ class ScratchWarehouse:
         out as `in_folder` makes one runs from its own folder: see `_shared_parse_env`)."""
         args = self._build_args(args)
         shares_parse = cwd is None and not PATH_VARIABLES & extra_env.keys() and self._laid_out_alike()
+        # A run under variables of its own (a memory limit: part of the profile) parses
+        # under another profile: its parse is no start for the next target folder.
+        keeps_parse = shares_parse and not extra_env
         if shares_parse:
             cwd, extra_env = self._shared_parse_env(args, extra_env)
         result = run_dbt(*args, target=self.target, capture=True, cwd=cwd, **extra_env)
-        if shares_parse:
+        if keeps_parse:
             _keep_parse(args, self.target_dir / "partial_parse.msgpack")
         if check and result.returncode != 0:
             tail = "\n".join(result.stdout.splitlines()[-40:])
