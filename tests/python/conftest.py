@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import csv
+import fcntl
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from fnmatch import fnmatch
 from pathlib import Path
 
 import __main__
@@ -40,6 +45,19 @@ class ScratchWarehouse:
     target_dir: Path
     #: A test that edits a definition (a seed) builds a copy of the project: see project_copy.
     project_dir: Path = PROJECT_DIR
+    #: Whether a plain `build` runs dbt's unit tests. They read only their own fixture rows,
+    #: so on the repository's project with its default vars every build gives them the same
+    #: answer: the session's scenario build runs them (once per pytest run), the other
+    #: builds leave them out (a third of a small build's time). See `_build_args`.
+    unit_tests: bool = False
+
+    @classmethod
+    def in_folder(cls, folder: Path, **fields: object) -> ScratchWarehouse:
+        """A warehouse laid out as every session build: `folder/warehouse.duckdb` and
+        `folder/target`. Its first dbt run starts from the session's parse (another layout
+        parses the whole project: see `_shared_parse_env`)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        return cls(path=folder / "warehouse.duckdb", target_dir=folder / "target", **fields)
 
     @property
     def target(self) -> DbtTarget:
@@ -62,12 +80,64 @@ class ScratchWarehouse:
         self, *args: str, check: bool = True, cwd: Path | None = None, **extra_env: str | None
     ) -> subprocess.CompletedProcess[str]:
         """Run one dbt command in a subprocess (a DuckDB file lock ends with the process),
-        from the project folder unless `cwd` names another working folder."""
+        from the project folder unless `cwd` names another working folder (a warehouse laid
+        out as `in_folder` makes one runs from its own folder: see `_shared_parse_env`)."""
+        args = self._build_args(args)
+        shares_parse = cwd is None and not PATH_VARIABLES & extra_env.keys() and self._laid_out_alike()
+        # A run under variables of its own (a memory limit: part of the profile) parses
+        # under another profile: its parse is no start for the next target folder.
+        keeps_parse = shares_parse and not extra_env
+        if shares_parse:
+            cwd, extra_env = self._shared_parse_env(args, extra_env)
         result = run_dbt(*args, target=self.target, capture=True, cwd=cwd, **extra_env)
+        if keeps_parse:
+            _keep_parse(args, self.target_dir / "partial_parse.msgpack")
         if check and result.returncode != 0:
             tail = "\n".join(result.stdout.splitlines()[-40:])
             raise AssertionError(f"dbt {' '.join(args)} failed ({result.returncode}):\n{tail}\n{result.stderr}")
         return result
+
+    def _build_args(self, args: tuple[str, ...]) -> tuple[str, ...]:
+        """`args` with the unit tests left out of a `build` whose unit-test results would
+        repeat the scenario build's: the repository's project, the default vars, and no
+        choice of resource types or unit tests by the caller. A build under other vars or
+        of an edited project copy keeps them (they pin the definition: a changed var or
+        seed must never fail one)."""
+        if self.unit_tests or not args or args[0] != "build" or self.project_dir != PROJECT_DIR:
+            return args
+        if "--vars" in args or any("unit" in arg or "resource-type" in arg for arg in args):
+            return args
+        return (*args, "--exclude-resource-type", "unit_test")
+
+    def _laid_out_alike(self) -> bool:
+        """Whether this is the repository's project on a warehouse laid out as `in_folder`
+        makes one: the runs whose parse is shared (see `_shared_parse_env`)."""
+        return (
+            self.project_dir == PROJECT_DIR and self.path.name == "warehouse.duckdb"
+            and self.target_dir == self.path.parent / "target"
+        )
+
+    def _shared_parse_env(
+        self, args: tuple[str, ...], extra_env: dict[str, str | None]
+    ) -> tuple[Path, dict[str, str | None]]:
+        """The working folder and environment that let this run start from a parse made
+        before, copied into a new target folder (see `parsed_once` and `_keep_parse`).
+
+        dbt parses the whole project (about 6 s of CPU) in every new target folder, and
+        rejects a copied `partial_parse.msgpack` when the profile's connection differs: the
+        warehouse path and spill folder are part of that hash. Run from the warehouse's
+        folder with both paths relative, every warehouse laid out alike has the same hash.
+        dbt still checks the vars, the profile, dbt_project.yml and every file's checksum,
+        so a copied parse that does not fit is thrown away and the project parsed in full.
+        """
+        mine = self.target_dir / "partial_parse.msgpack"
+        seed = _PARSE_SEEDS.get(_vars_of(args))
+        if seed is not None and not mine.exists():
+            self.target_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(seed, mine)
+        return self.path.parent, dict(
+            extra_env, ACTIVATION_WAREHOUSE_PATH=self.path.name, ACTIVATION_WAREHOUSE_TEMP_DIR="target/duckdb_tmp",
+        )
 
     def mf(self, *args: str) -> list[dict[str, str]]:
         """Run `mf query ARGS` (MetricFlow) on this warehouse's last build; its rows as dicts.
@@ -103,20 +173,123 @@ class ScratchWarehouse:
         return self.query(sql)[0][0]
 
 
-#: Test files that each take minutes, started first so that the two pytest workers
-#: (`make test` runs `pytest -n 2 --dist loadfile`) finish together instead of one
-#: starting the longest file last.
+#: Variables a test sets to run dbt on other paths than its ScratchWarehouse's own: such a
+#: run keeps the caller's paths and working folder (and parses in full).
+PATH_VARIABLES = {"ACTIVATION_WAREHOUSE_PATH", "ACTIVATION_WAREHOUSE_TEMP_DIR"}
+
+#: Parses of the repository's project a new target folder starts from, by the `--vars`
+#: they were made under (None: none): the session's (`parsed_once`), and in each worker
+#: the first of every other vars (`_keep_parse`), since a test file builds under the
+#: same vars in test after test.
+_PARSE_SEEDS: dict[str | None, Path] = {}
+
+
+def _vars_of(args: tuple[str, ...]) -> str | None:
+    """The `--vars` value of a dbt command line, or None."""
+    return args[args.index("--vars") + 1] if "--vars" in args[:-1] else None
+
+
+def _keep_parse(args: tuple[str, ...], parse: Path) -> None:
+    """Keep the parse a run made under vars not seen before, for the next new target
+    folder under the same vars. Kept beside the session's parse, in this worker's folder
+    (the target folder may be changed or deleted by its test)."""
+    key = _vars_of(args)
+    if key in _PARSE_SEEDS or None not in _PARSE_SEEDS or not parse.exists():
+        return
+    kept = _PARSE_SEEDS[None].parent / f"vars_{len(_PARSE_SEEDS)}.msgpack"
+    shutil.copy(parse, kept)
+    _PARSE_SEEDS[key] = kept
+
+
+def run_wide_folder(name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every pytest-xdist worker of this run (their base folders are
+    siblings); without xdist, one in the session's own base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"shared_{name}"
+
+
+@contextmanager
+def _run_wide_lock(name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The run-wide folder `name`, held under a file lock while the caller fills or reads
+    it (pytest-xdist's recipe for a session fixture built once per run, not per worker;
+    flock is in the standard library, so no filelock package is needed)."""
+    shared = run_wide_folder(name, tmp_path_factory)
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield shared
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def built_once(
+    name: str, tmp_path_factory: pytest.TempPathFactory, build: Callable[[Path], None]
+) -> Path:
+    """`build(folder)` run once per pytest run, whatever the number of workers, and a copy
+    of its result (all but the raw files) in this worker's own folder.
+
+    The copy keeps workers apart: a test may write into its session build (MetricFlow
+    opens the warehouse read-write, a test appends a row) and DuckDB allows one writer per
+    file, so two workers must never open the same file. Copying 100 MB takes a second; a
+    build takes a minute. A build that failed is tried again by the next worker (its error
+    is then that test's error too).
+    """
+    with _run_wide_lock(name, tmp_path_factory) as shared:
+        done = shared / ".built"
+        if not done.exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir(parents=True)
+            build(shared)
+            done.touch()
+    local = tmp_path_factory.mktemp(name)
+    for item in shared.iterdir():
+        if item.name == "raw" or item.name.startswith("."):
+            continue
+        if item.is_dir():
+            shutil.copytree(item, local / item.name, symlinks=True)
+        else:
+            shutil.copy2(item, local / item.name)
+    return local
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parsed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `dbt parse` of the repository's project per run, whose partial-parse file every
+    new scratch target folder starts from (ScratchWarehouse._shared_parse_env)."""
+    def parse(folder: Path) -> None:
+        ScratchWarehouse.in_folder(folder).dbt("parse")
+
+    seed = built_once("parse", tmp_path_factory, parse) / "target" / "partial_parse.msgpack"
+    _PARSE_SEEDS[None] = seed
+    return seed
+
+
+#: Test files that each take a minute or more, longest first (by `--durations=0`), started
+#: first so that the two pytest workers (`make test` runs `pytest -n 2 --dist loadfile`)
+#: finish together instead of one starting a long file last. Names are patterns: a long
+#: file split in parts keeps its place.
 LONGEST_FIRST = (
-    "test_engines_postgres.py", "test_engines_spark.py", "test_incremental_property.py", "test_crash_safety.py",
-    "test_hostile_input.py",
+    "test_engines*.py", "test_restatement.py", "test_data_quality_scope.py", "test_incremental_property.py",
+    "test_crash_safety.py", "test_data_quality.py", "test_hostile_input.py", "test_changed_definition.py",
+    "test_collector_sources.py", "test_resource_bounds.py", "test_load_daily.py", "test_demo_build.py",
+    "test_exclusion_rule.py",
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist hands out the files with the most tests first unless told not to; a
+    file of one long test then starts last and keeps a worker busy alone at the end. Keep
+    the collection's order (LONGEST_FIRST), which is by time."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Collect the longest test files first (a stable sort: order within a file is kept)."""
+    """Collect the longest test files first (a stable sort: order within a file is kept).
+    An entry is a file name pattern, so a long file split in parts keeps its place."""
     def rank(item: pytest.Item) -> int:
         name = item.path.name
-        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+        return next((i for i, pattern in enumerate(LONGEST_FIRST) if fnmatch(name, pattern)), len(LONGEST_FIRST))
 
     items.sort(key=rank)
 
@@ -154,32 +327,35 @@ def scratch_warehouse(tmp_path: Path) -> ScratchWarehouse:
 def small_demo(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
     """A small demo (100 accounts, fixed end time) built once for every test module that reads
     a whole build without changing it: the report, the publication, the semantic layer."""
-    root = tmp_path_factory.mktemp("small_demo")
-    generate_demo(root / "raw", DemoConfig(accounts=100, end=datetime(2026, 6, 1)), progress=False)
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
-    load_folder(root / "raw", warehouse.path, progress=False)
-    warehouse.dbt("build")
-    return warehouse
+    def build(root: Path) -> None:
+        generate_demo(root / "raw", DemoConfig(accounts=100, end=datetime(2026, 6, 1)), progress=False)
+        load_folder(root / "raw", root / "warehouse.duckdb", progress=False)
+        ScratchWarehouse.in_folder(root).dbt("build")
+
+    return ScratchWarehouse.in_folder(built_once("small_demo", tmp_path_factory, build))
 
 
 @pytest.fixture(scope="session")
 def scenario_build(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
     """The hand-written scenario (tests/python/data/scenario) built once on DuckDB: the
     acceptance test reads it, and the other engines are compared with it."""
-    root = tmp_path_factory.mktemp("scenario")
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
-    load_folder(FIXTURES_DIR / "scenario", warehouse.path, progress=False)
-    warehouse.dbt("build")
-    return warehouse
+    def build(root: Path) -> None:
+        load_folder(FIXTURES_DIR / "scenario", root / "warehouse.duckdb", progress=False)
+        # The one build of the run that runs dbt's unit tests (ScratchWarehouse.unit_tests).
+        ScratchWarehouse.in_folder(root, unit_tests=True).dbt("build")
+
+    return ScratchWarehouse.in_folder(built_once("scenario", tmp_path_factory, build))
 
 
 @pytest.fixture(scope="session")
 def default_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScratchWarehouse, Path]:
     """The demo data at the default scale (fixed seed and end time) built once on DuckDB,
     with the folder of its raw files."""
-    root = tmp_path_factory.mktemp("demo")
-    generate_demo(root / "raw", DemoConfig(end=datetime(2026, 6, 1)), progress=False)
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
-    load_folder(root / "raw", warehouse.path, progress=False)
-    warehouse.dbt("build")
-    return warehouse, root / "raw"
+    def build(root: Path) -> None:
+        generate_demo(root / "raw", DemoConfig(end=datetime(2026, 6, 1)), progress=False)
+        load_folder(root / "raw", root / "warehouse.duckdb", progress=False)
+        ScratchWarehouse.in_folder(root).dbt("build")
+
+    # The raw files stay in the shared folder: tests only read them.
+    local = built_once("demo", tmp_path_factory, build)
+    return ScratchWarehouse.in_folder(local), run_wide_folder("demo", tmp_path_factory) / "raw"

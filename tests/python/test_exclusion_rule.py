@@ -28,13 +28,13 @@ pytestmark = pytest.mark.dbt
 def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScratchWarehouse, ScratchWarehouse]:
     """(incremental, full): the same raw change, one run incrementally, one rebuilt."""
     root = tmp_path_factory.mktemp("exclusion")
-    incremental = ScratchWarehouse(path=root / "incremental.duckdb", target_dir=root / "target_incremental")
+    incremental = ScratchWarehouse.in_folder(root / "incremental")
     load_folder(FIXTURES_DIR / "scenario", incremental.path, progress=False)
     incremental.dbt("seed")
     incremental.dbt("run")
     with duckdb.connect(str(incremental.path)) as connection:
         connection.execute("update raw.users set account_id = 'acc_test' where user_id = 'u01'")
-    full = ScratchWarehouse(path=root / "full.duckdb", target_dir=root / "target_full")
+    full = ScratchWarehouse.in_folder(root / "full")
     shutil.copy(incremental.path, full.path)
     incremental.dbt("run")
     full.dbt("run", "--full-refresh")

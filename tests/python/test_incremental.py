@@ -205,7 +205,7 @@ def table_differences(actual: dict[str, list[tuple]], expected: dict[str, list[t
 
 def full_refresh_snapshot(warehouse: ScratchWarehouse, root: Path) -> dict[str, list[tuple]]:
     """A full refresh of the warehouse's raw data and seeds, in a copy."""
-    reference = ScratchWarehouse(path=root / "reference.duckdb", target_dir=root / "reference_target")
+    reference = ScratchWarehouse.in_folder(root / "reference")
     shutil.copy(warehouse.path, reference.path)
     reference.dbt("run", "--full-refresh")
     return snapshot(reference.path)

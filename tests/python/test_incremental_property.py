@@ -110,7 +110,8 @@ def stream(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The stream's rows, a seeded template warehouse without events, and the full refresh."""
     root = tmp_path_factory.mktemp("incremental_property")
     generate_demo(root / "raw", STREAM, progress=False)
-    template = root / "template.duckdb"
+    template_warehouse = ScratchWarehouse.in_folder(root / "template")
+    template = template_warehouse.path
     load_folder(root / "raw", template, progress=False)
     with duckdb.connect(str(template)) as connection:
         rows = connection.execute(f"select {', '.join(RAW_EVENT_COLUMNS)} from raw.events").fetchall()
@@ -118,15 +119,15 @@ def stream(tmp_path_factory: pytest.TempPathFactory) -> dict:
     added, interesting = _added_rows(rows)
     rows += [row for pairs in added.values() for row, _ in pairs]
     rows.sort(key=lambda row: (row[RECEIVED], str(row)))
-    ScratchWarehouse(path=template, target_dir=root / "template_target").dbt("seed")
+    template_warehouse.dbt("seed")
 
-    reference = ScratchWarehouse(path=root / "reference.duckdb", target_dir=root / "reference_target")
+    reference = ScratchWarehouse.in_folder(root / "reference")
     shutil.copy(template, reference.path)
     insert_rows(reference.path, "events", rows)
     reference.dbt("run")
-    # Every example builds in the same file with the same target folder, so dbt's partial
-    # parsing applies from the second run on.
-    slot = ScratchWarehouse(path=root / "example.duckdb", target_dir=root / "example_target")
+    # Every example builds in the same file with the same target folder; laid out as every
+    # scratch warehouse, so even the first run starts from the session's parse.
+    slot = ScratchWarehouse.in_folder(root / "example")
     return {
         "rows": rows, "added": added, "interesting": interesting, "template": template, "slot": slot,
         "expected": snapshot(reference.path),

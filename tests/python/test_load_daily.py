@@ -74,7 +74,7 @@ def cut_day_folders(root: Path) -> tuple[Path, Path, Path]:
 
 def test_an_append_then_an_incremental_build_equals_a_full_refresh(tmp_path: Path) -> None:
     whole, day1, day2 = cut_day_folders(tmp_path)
-    daily = ScratchWarehouse(path=tmp_path / "daily.duckdb", target_dir=tmp_path / "daily_target")
+    daily = ScratchWarehouse.in_folder(tmp_path / "daily")
 
     report = load_folder(day1, daily.path, progress=False)
     assert 0 < report.rows["events"] < len(raw_rows(whole)["events"])
@@ -89,7 +89,7 @@ def test_an_append_then_an_incremental_build_equals_a_full_refresh(tmp_path: Pat
     assert raw_rows(daily.path) == raw_rows(whole)
     daily.dbt(*BUILD)
 
-    refreshed = ScratchWarehouse(path=tmp_path / "refreshed.duckdb", target_dir=tmp_path / "refreshed_target")
+    refreshed = ScratchWarehouse.in_folder(tmp_path / "refreshed")
     shutil.copy(daily.path, refreshed.path)
     refreshed.dbt(*BUILD, "--full-refresh")
 

@@ -147,7 +147,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> dict:
     held back and C of its build."""
     root = tmp_path_factory.mktemp("restatement")
     generate_demo(root / "raw", STREAM, progress=False)
-    warehouse = ScratchWarehouse(path=root / "template.duckdb", target_dir=root / "target")
+    warehouse = ScratchWarehouse.in_folder(root / "template")
     load_folder(root / "raw", warehouse.path, progress=False)
     with duckdb.connect(str(warehouse.path)) as connection:
         held_back = connection.execute(
@@ -162,9 +162,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def _copy(template: dict, name: str) -> ScratchWarehouse:
-    """A copy of the built template; dbt's target folder is shared, so parsing is partial."""
-    warehouse = ScratchWarehouse(path=template["root"] / f"{name}.duckdb", target_dir=template["root"] / "target")
-    warehouse.path.unlink(missing_ok=True)
+    """A copy of the built template, in a folder of its own laid out as every scratch
+    warehouse, so its first dbt run starts from the session's parse."""
+    shutil.rmtree(template["root"] / name, ignore_errors=True)
+    warehouse = ScratchWarehouse.in_folder(template["root"] / name)
     shutil.copy(template["warehouse"].path, warehouse.path)
     return warehouse
 
@@ -252,9 +253,7 @@ def test_appending_new_days_is_no_restatement_and_equals_a_full_refresh(template
     # The figures now cover the appended days settled by this run.
     assert warehouse.scalar("select max(received_date) from history.raw_event_days") == date(2026, 5, 31)
 
-    reference = ScratchWarehouse(
-        path=template["root"] / "appended_reference.duckdb", target_dir=template["root"] / "reference_target"
-    )
+    reference = ScratchWarehouse.in_folder(template["root"] / "appended_reference")
     shutil.copy(warehouse.path, reference.path)
     reference.dbt("run", "--full-refresh")
     assert mart_differences(reference, warehouse) == []
