@@ -29,16 +29,10 @@ accounts as (
     select * from {{ ref('stg_app__accounts') }}
 ),
 
--- Every user with whether they are kept out of the metrics (the rule of int_users).
+-- Every user with whether they are kept out of the metrics: the one rule, on the user's
+-- own flag and the test flag of the account they belong to (not the event's account).
 people as (
-    select
-        users.user_id,
-        users.account_id,
-        users.is_internal,
-        {{ is_excluded_from_metrics('users.is_internal', 'accounts.is_test') }} as is_excluded_from_metrics
-    from users
-    left join accounts
-        on users.account_id = accounts.account_id
+    {{ people_with_exclusion('users', 'accounts') }}
 ),
 
 tracking_plan as (
