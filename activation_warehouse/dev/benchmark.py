@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from activation_warehouse.dbt_runner import DbtTarget
-from activation_warehouse.dev.generate import DemoConfig, accounts_for_events, generate_demo
+from activation_warehouse.dev.generate import SHAPES, DemoConfig, accounts_for_events, generate_demo
 from activation_warehouse.load import load_folder
 from activation_warehouse.paths import PROJECT_DIR
 
@@ -57,15 +57,16 @@ def run_measured(command: list[str], env: dict[str, str]) -> Timing:
     return Timing(seconds=elapsed, peak_rss_mb=usage.ru_maxrss / 1024)
 
 
-def dataset(events: int, progress: bool = True) -> tuple[Path, int]:
-    """The cached raw data set of about `events` raw events; returns its folder and the
-    exact number of raw event rows."""
-    folder = CACHE_DIR / f"events_{events}"
+def dataset(events: int, progress: bool = True, shape: str = "demo") -> tuple[Path, int]:
+    """The cached raw data set of about `events` raw events of the given journey shape;
+    returns its folder and the exact number of raw event rows. Each shape has its own cache
+    folder, so switching shapes never reuses the other's data."""
+    folder = CACHE_DIR / (f"events_{events}" if shape == "demo" else f"events_{events}_{shape}")
     marker = folder / "rows.txt"
     if not marker.exists():
         if folder.exists():
             shutil.rmtree(folder)
-        config = DemoConfig(accounts=accounts_for_events(events), end=BENCH_END)
+        config = DemoConfig(accounts=accounts_for_events(events, shape=shape), end=BENCH_END, shape=shape)
         rows = generate_demo(folder, config, progress=progress)
         marker.write_text(str(rows["events"]))
     return folder, int(marker.read_text())
@@ -137,14 +138,14 @@ def _run_floor(warehouse: Path) -> Timing:
     return run_measured([sys.executable, "-c", code, str(warehouse), str(FLOOR_SQL)], dict(os.environ))
 
 
-def benchmark_scale(events: int, runs: int, work_dir: Path) -> dict[str, float]:
+def benchmark_scale(events: int, runs: int, work_dir: Path, shape: str = "demo") -> dict[str, float]:
     """Medians over `runs` fresh warehouses at one scale: the full build and run, an
     incremental run with one more day, and the fct_user_activation path against the floor.
 
     Each dbt figure is taken twice: as wall time, and as the models' own execution time
     from run_results.json (dbt's fixed start-up and parse excluded, summed over dbt's
     threads), so a ratio can be read either way."""
-    folder, raw_events = dataset(events)
+    folder, raw_events = dataset(events, shape=shape)
     target = work_dir / "target"
     keys = (
         "build_s", "run_s", "run_models_s", "incremental_s", "incremental_models_s", "startup_s",
@@ -267,6 +268,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000],
                         help="raw events per scale (default: 1000000 10000000)")
     parser.add_argument("--runs", type=int, default=3, help="fresh warehouses per scale; medians reported (default: 3)")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="demo",
+                        help="journey shape of the generated data: demo (~136 events/user) or short (~8) (default: demo)")
     parser.add_argument("--out", default=str(BENCH_DIR / "results.md"), help="Markdown table to write (default: bench/results.md)")
 
 
@@ -276,8 +279,8 @@ def run(args: argparse.Namespace) -> int:
     work_dir.mkdir(parents=True, exist_ok=True)
     results = []
     for events in args.events:
-        print(f"Scale ~{events:,} events:", flush=True)
-        results.append(benchmark_scale(events, args.runs, work_dir))
+        print(f"Scale ~{events:,} events ({args.shape} shape):", flush=True)
+        results.append(benchmark_scale(events, args.runs, work_dir, args.shape))
     table = render(results, args.runs)
     Path(args.out).write_text(table + "\n")
     print(table)

@@ -7,6 +7,7 @@ bug in the generator (or the other way round).
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 from datetime import datetime
@@ -23,11 +24,14 @@ from activation_warehouse.dev.generate import (
     arrow_schema,
     generate_demo,
 )
+from activation_warehouse.dev.generate.cli import add_arguments, run
 
 END = datetime(2026, 6, 1)
 SMALL = DemoConfig(accounts=40, seed=7, end=END)
 #: Large enough for the planted effects to stand out from noise (~750 users), still ~1 s.
 EFFECTS = DemoConfig(accounts=150, seed=11, end=END)
+#: The short journey shape (~8 events per user): ~1,000 users, ~8k events.
+SHORT = DemoConfig(accounts=200, seed=7, end=END, shape="short")
 
 #: The spec's valid occurred_at: ISO-8601 with Z or an offset within ±14:00, hour < 24.
 #: DuckDB's own cast is laxer (it accepts +25:00 and 24:00:00), so the text is checked first.
@@ -68,6 +72,12 @@ def _digest(folder: Path) -> str:
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
     folder = tmp_path_factory.mktemp("small")
     return folder, generate_demo(folder, SMALL, progress=False)
+
+
+@pytest.fixture(scope="module")
+def short(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    folder = tmp_path_factory.mktemp("short")
+    return folder, generate_demo(folder, SHORT, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +203,10 @@ def test_signed_up_ties_the_anonymous_id_to_the_user_at_signup(small) -> None:
     con = _connect(small[0])
     share_missing, mismatched = con.execute("""
         with s as (select user_id, min(occurred) signed_at from clean
-                   where name = 'signed_up' and user_id <> '' group by 1)
+                   where name = 'signed_up' and user_id <> ''
+                     -- not the planted clock dirt (1970 dates, far-future device clocks)
+                     and occurred >= timestamp '2015-01-01' and occurred <= received_at + interval 1 day
+                   group by 1)
         select avg((s.user_id is null)::int), count(*) filter (where s.signed_at <> u.created_at)
         from users u left join s using (user_id)
     """).fetchone()
@@ -231,27 +244,28 @@ def _share(con: duckdb.DuckDBPyConnection, condition: str) -> float:
     return con.execute(f"select avg(({condition})::int) from clean").fetchone()[0]
 
 
-@pytest.mark.parametrize(
-    ("condition", "low", "high"),
-    [
-        # retried deliveries: rows whose event_id was already delivered
-        ("event_id in (select event_id from events where event_id <> '' group by 1 having count(*) > 1)",
-         0.02, 0.07),
-        ("occurred_at is null or not regexp_matches(occurred_at, '" + VALID_OCCURRED + "')", 0.001, 0.006),
-        ("occurred is not null and occurred > received_at + interval 1 day", 0.0001, 0.0015),
-        ("occurred is not null and occurred < timestamp '2015-01-01'", 0.0001, 0.0015),
-        ("event_name <> name", 0.03, 0.07),
-        ("event_id is null or event_id = ''", 0.0008, 0.004),
-        ("coalesce(user_id, '') = '' and coalesce(anonymous_id, '') = ''", 0.0008, 0.004),
-        ("account_id is null", 0.07, 0.14),
-        ("properties is not null and try(json_type(properties)) is distinct from 'OBJECT'", 0.002, 0.01),
-        (f"name not in ({', '.join(repr(n) for n in tracking_plan())})", 0.005, 0.02),
-        ("received_at > occurred + interval 1 hour and received_at < occurred + interval 1 day", 0.015, 0.05),
-        ("received_at > occurred + interval 1 day and received_at - occurred < interval 30 day", 0.002, 0.01),
-        ("occurred_at like '%+05:30'", 0.0001, 0.2),  # per-user device offsets
-        ("regexp_matches(occurred_at, '\\.\\d{3}(Z|[+-])')", 0.1, 0.9),  # backend writes ms
-    ],
-)
+#: The dirt the generator adds, as (condition on `clean`, lowest share, highest share).
+DIRT = [
+    # retried deliveries: rows whose event_id was already delivered
+    ("event_id in (select event_id from events where event_id <> '' group by 1 having count(*) > 1)",
+     0.02, 0.07),
+    ("occurred_at is null or not regexp_matches(occurred_at, '" + VALID_OCCURRED + "')", 0.001, 0.006),
+    ("occurred is not null and occurred > received_at + interval 1 day", 0.0001, 0.0015),
+    ("occurred is not null and occurred < timestamp '2015-01-01'", 0.0001, 0.0015),
+    ("event_name <> name", 0.03, 0.07),
+    ("event_id is null or event_id = ''", 0.0008, 0.004),
+    ("coalesce(user_id, '') = '' and coalesce(anonymous_id, '') = ''", 0.0008, 0.004),
+    ("account_id is null", 0.07, 0.14),
+    ("properties is not null and try(json_type(properties)) is distinct from 'OBJECT'", 0.002, 0.01),
+    (f"name not in ({', '.join(repr(n) for n in tracking_plan())})", 0.005, 0.02),
+    ("received_at > occurred + interval 1 hour and received_at < occurred + interval 1 day", 0.015, 0.05),
+    ("received_at > occurred + interval 1 day and received_at - occurred < interval 30 day", 0.002, 0.01),
+    ("occurred_at like '%+05:30'", 0.0001, 0.2),  # per-user device offsets
+    ("regexp_matches(occurred_at, '\\.\\d{3}(Z|[+-])')", 0.1, 0.9),  # backend writes ms
+]
+
+
+@pytest.mark.parametrize(("condition", "low", "high"), DIRT)
 def test_dirt_is_present_at_about_its_rate(small, condition: str, low: float, high: float) -> None:
     share = _share(_connect(small[0]), condition)
     assert low <= share <= high, (condition, share)
@@ -355,3 +369,92 @@ def test_about_two_thirds_of_users_connect(effects) -> None:
         where u.created_at + interval 14 day <= ?
     """, [END]).fetchone()[0]
     assert 0.55 <= share <= 0.75
+
+
+# --- the short journey shape ----------------------------------------------------------------
+
+
+def _events_per_user(folder: Path) -> float:
+    """Raw event rows per user, counted from the files themselves (not the returned counts)."""
+    return pq.ParquetFile(folder / "events.parquet").metadata.num_rows / pq.ParquetFile(
+        folder / "users.parquet").metadata.num_rows
+
+
+def test_short_shape_has_five_to_ten_events_per_user(short) -> None:
+    assert 5 <= _events_per_user(short[0]) <= 10
+
+
+def test_short_shape_has_many_more_users_per_event_than_the_default(small, short) -> None:
+    assert _events_per_user(small[0]) > 8 * _events_per_user(short[0])
+
+
+def test_short_shape_same_config_gives_same_data(short, tmp_path: Path) -> None:
+    folder, counts = short
+    assert generate_demo(tmp_path, SHORT, progress=False) == counts
+    assert _digest(tmp_path) == _digest(folder)
+
+
+def test_short_shape_differs_from_the_default_with_the_same_seed(short, tmp_path: Path) -> None:
+    generate_demo(tmp_path, DemoConfig(accounts=SHORT.accounts, seed=SHORT.seed, end=END), progress=False)
+    assert _digest(tmp_path) != _digest(short[0])
+
+
+@pytest.mark.parametrize("check", [
+    test_connected_events_point_at_real_connections,
+    test_nothing_happens_or_arrives_after_end,
+    test_users_and_connections_belong_to_accounts,
+    test_signed_up_ties_the_anonymous_id_to_the_user_at_signup,
+    test_clean_events_carry_their_required_properties,
+    test_every_plan_event_occurs,
+    test_some_duplicates_share_received_at_and_none_changes_payload,
+    test_name_variants_and_malformed_times_look_real,
+], ids=lambda check: check.__name__.removeprefix("test_"))
+def test_short_shape_keeps_every_path(short, check) -> None:
+    """Short journeys still carry every kind of row the warehouse's paths must handle."""
+    check(short)
+
+
+def test_short_shape_keeps_all_five_tables_and_the_dirt(short) -> None:
+    _, counts = short
+    assert set(counts) == set(RAW_TABLES) and all(counts.values())
+    con = _connect(short[0])
+    for condition, _, _ in DIRT:
+        assert _share(con, condition) > 0, condition
+
+
+def test_short_shape_late_connections_still_sync_daily(short) -> None:
+    """A few connections stay live for weeks, so incremental runs see steady backend volume."""
+    con = _connect(short[0])
+    long_lived = con.execute("""
+        select count(*) from (select connection_id, count(*) n from clean
+                              where name = 'sync_completed' group by 1) where n >= 10
+    """).fetchone()[0]
+    assert long_lived > 0
+
+
+def test_accounts_for_events_sizes_the_short_shape(tmp_path: Path) -> None:
+    target = 200_000
+    accounts = accounts_for_events(target, shape="short")
+    assert accounts > 10 * accounts_for_events(target)
+    counts = generate_demo(tmp_path, DemoConfig(accounts=accounts, seed=3, end=END, shape="short"),
+                           progress=False)
+    assert 0.85 * target <= counts["events"] <= 1.15 * target
+
+
+def test_unknown_shape_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="short"):
+        generate_demo(tmp_path, DemoConfig(accounts=1, end=END, shape="long"), progress=False)
+    with pytest.raises(ValueError, match="short"):
+        accounts_for_events(1000, shape="long")
+
+
+def test_generate_command_takes_the_shape(tmp_path: Path) -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args([]).shape == "demo"
+    args = parser.parse_args(["--out", str(tmp_path), "--events", "20000", "--shape", "short",
+                              "--end", "2026-06-01", "--quiet"])
+    assert run(args) == 0
+    assert 5 <= _events_per_user(tmp_path) <= 10
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--shape", "long"])

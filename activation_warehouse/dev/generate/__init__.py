@@ -24,12 +24,14 @@ The modules, in the order a batch goes through them: ``config`` (the knobs), ``p
 (accounts and users), ``connections``, ``flags`` and ``journeys`` (what people do, with the
 planted effects), ``events`` and ``draw`` (the vectorised building blocks they share),
 ``dirt`` (clean events to delivered rows), ``writers`` (rows to typed Arrow tables) and
-``run`` (batches to Parquet files); ``cli`` is the ``generate`` command. Its interface is
-the four names below; names with a leading underscore are internals its modules share.
+``run`` (batches to Parquet files); ``shapes`` holds the journey-length knobs of
+``DemoConfig.shape`` ("demo" ≈ 136 raw events per user, "short" ≈ 7–8); ``cli`` is the
+``generate`` command. Its interface is the five names below; names with a leading underscore are internals its modules share.
 """
 
 from activation_warehouse.dev.generate.config import DemoConfig, accounts_for_events
 from activation_warehouse.dev.generate.run import generate_demo
+from activation_warehouse.dev.generate.shapes import SHAPES
 from activation_warehouse.dev.generate.writers import arrow_schema
 
-__all__ = ["DemoConfig", "accounts_for_events", "arrow_schema", "generate_demo"]
+__all__ = ["SHAPES", "DemoConfig", "accounts_for_events", "arrow_schema", "generate_demo"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from activation_warehouse.commands import EXIT_OK
 from activation_warehouse.dev.generate.config import DemoConfig, accounts_for_events
 from activation_warehouse.dev.generate.run import generate_demo
+from activation_warehouse.dev.generate.shapes import SHAPES
 
 
 def parse_end(text: str) -> datetime:
@@ -26,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users-per-account", type=float, default=5.0, help="mean users per account (default: 5)")
     parser.add_argument("--days", type=int, default=120, help="days of signups before --end (default: 120)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="demo",
+                        help="journey length: demo (~136 events/user) or short (~8) (default: demo)")
     parser.add_argument("--end", default=None, help="end time, ISO-8601 (default: now, UTC)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -34,13 +37,14 @@ def run(args: argparse.Namespace) -> int:
     """Write the demo data and say how many rows each table got."""
     accounts = args.accounts
     if args.events is not None:
-        accounts = accounts_for_events(args.events, args.users_per_account, args.days)
+        accounts = accounts_for_events(args.events, args.users_per_account, args.days, args.shape)
     config = DemoConfig(
         accounts=accounts,
         users_per_account=args.users_per_account,
         days=args.days,
         seed=args.seed,
         end=parse_end(args.end) if args.end else None,
+        shape=args.shape,
     )
     rows = generate_demo(Path(args.out), config, progress=not args.quiet)
     summary = ", ".join(f"{table} {count:,}" for table, count in rows.items())

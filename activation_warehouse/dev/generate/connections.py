@@ -27,6 +27,7 @@ from activation_warehouse.dev.generate.draw import (
 )
 from activation_warehouse.dev.generate.events import _bursts, _concat_events, _events, _Events
 from activation_warehouse.dev.generate.population import _Users
+from activation_warehouse.dev.generate.shapes import JourneyShape
 
 
 CONNECT_RATE_BY_ROLE = {"admin": 0.85, "member": 0.7, "viewer": 0.4, "": 0.6}
@@ -36,12 +37,12 @@ CONNECT_DELAY_MIX = ((0.42, 15 * MINUTE, 1.0), (0.46, 30 * HOUR, 0.9), (0.12, 12
 SECOND_CONNECTION_RATE = 0.15
 
 
-def _connect_times(rng: np.random.Generator, users: _Users, end_us: int) -> np.ndarray:
+def _connect_times(rng: np.random.Generator, users: _Users, end_us: int, shape: JourneyShape) -> np.ndarray:
     """When each user first connects a source, or -1 (never, or not yet by `end`)."""
     n = len(users)
     rate = np.zeros(n)
     for role, p in CONNECT_RATE_BY_ROLE.items():
-        rate[users.role == role] = p
+        rate[users.role == role] = p * shape.connect_rate_scale
     part = rng.choice(len(CONNECT_DELAY_MIX), size=n, p=[m[0] for m in CONNECT_DELAY_MIX])
     delay = np.zeros(n, dtype=np.int64)
     for code, (_, median, sigma) in enumerate(CONNECT_DELAY_MIX):
@@ -76,8 +77,6 @@ NULL_VENDOR_RATE = 0.03
 NULL_CREATOR_RATE = 0.01  # the app DB lost the creator (user deleted)
 SYNC_ERROR_CODES = {"permission_denied": 3, "schema_mismatch": 2, "timeout": 3,
                     "auth_expired": 2, "unknown": 1}
-#: Connections later disconnected by their owner (their daily syncs stop there).
-DISCONNECT_RATE = 0.08
 #: Once ready, a connection syncs about daily until `end`; this share of those syncs fail.
 RECURRING_SYNC_FAILURE_RATE = 0.015
 
@@ -98,7 +97,7 @@ class _Connections:
 
 
 def _draw_connections(
-    rng: np.random.Generator, owner: np.ndarray, t: np.ndarray, end_us: int
+    rng: np.random.Generator, owner: np.ndarray, t: np.ndarray, end_us: int, shape: JourneyShape
 ) -> _Connections:
     """Connections with their source, readiness and failures, drawn per source type."""
     n = len(owner)
@@ -122,8 +121,8 @@ def _draw_connections(
     ready_delay += failures * _lognormal(rng, 20 * MINUTE, 1.0, n)
     ready = np.where(never, -1, t + ready_delay)
 
-    disconnected = (~never) & (rng.random(n) < DISCONNECT_RATE)
-    stop = np.where(disconnected, t + rng.integers(DAY, 60 * DAY, n), end_us)
+    disconnected = (~never) & (rng.random(n) < shape.disconnect_rate)
+    stop = np.where(disconnected, t + rng.integers(DAY, shape.disconnect_after_max, n), end_us)
     status = np.where(never & failed, "error", "active").astype(_STR)
     status[disconnected & (stop <= end_us)] = "disconnected"
     status[(~never) & (rng.random(n) < 0.03)] = "error"  # broke later: expired credentials
@@ -138,7 +137,9 @@ def _draw_connections(
 MISSING_SOURCE_TYPE_RATE = 0.03
 
 
-def _connection_events(rng: np.random.Generator, conns: _Connections, end_us: int) -> _Events:
+def _connection_events(
+    rng: np.random.Generator, conns: _Connections, end_us: int, shape: JourneyShape
+) -> _Events:
     """The connect click (after a few pages of the connect flow) and the backend's syncs."""
     n = len(conns.t)
     src = np.where(
@@ -149,7 +150,7 @@ def _connection_events(rng: np.random.Generator, conns: _Connections, end_us: in
         conns.owner, conns.t, "data_source_connected",
         _cat('{"connection_id": "', conns.connection_id, '"', src, "}"), _CLIENT,
     )
-    flow_counts = 1 + rng.poisson(1.5, n)
+    flow_counts = 1 + rng.poisson(shape.connect_flow_pages_mean, n)
     flow_start = conns.t - rng.integers(1 * MINUTE, 8 * MINUTE, n)
     session, t = _bursts(rng, flow_start, flow_counts)
     before = t < conns.t[session]

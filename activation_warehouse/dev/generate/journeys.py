@@ -40,14 +40,13 @@ from activation_warehouse.dev.generate.events import (
 )
 from activation_warehouse.dev.generate.flags import _flag_exposures
 from activation_warehouse.dev.generate.population import _BAND_ENTERPRISE, _Accounts, _Users
+from activation_warehouse.dev.generate.shapes import SHAPES, JourneyShape
 
 
 MISSING_SIGNUP_EVENT_RATE = 0.025  # tracking gaps: the app DB has the user, the tracker missed it
-#: Share of users who browse anonymously in an earlier visit, days before the signup visit.
-EARLIER_VISIT_RATE = 0.45
 
 
-def _pre_signup_events(rng: np.random.Generator, users: _Users) -> _Events:
+def _pre_signup_events(rng: np.random.Generator, users: _Users, shape: JourneyShape) -> _Events:
     """Anonymous page views: the visit that led to signup, and for some an earlier one.
 
     They carry only the anonymous id; the signed_up event later ties it to the user.
@@ -55,24 +54,24 @@ def _pre_signup_events(rng: np.random.Generator, users: _Users) -> _Events:
     n = len(users)
     everyone = np.arange(n)
     landing = users.signup - rng.integers(2 * MINUTE, 40 * MINUTE, n)
-    earlier_users = everyone[rng.random(n) < EARLIER_VISIT_RATE]
+    earlier_users = everyone[rng.random(n) < shape.earlier_visit_rate]
     earlier = users.signup[earlier_users] - np.maximum(
         _lognormal(rng, 2 * DAY, 1.0, earlier_users.size), HOUR
     )
     owner = np.concatenate([everyone, earlier_users])
     starts = np.concatenate([landing, earlier])
-    counts = 1 + rng.poisson(2, owner.size)
+    counts = 1 + rng.poisson(shape.landing_pages_mean, owner.size)
     session, t = _bursts(rng, starts, counts)
     before = t < users.signup[owner[session]]  # the signup itself ends the landing visit
     return _client_events(rng, owner[session][before], t[before], "page_viewed", ANON_PATHS, _ANON)
 
 
-def _signup_events(rng: np.random.Generator, users: _Users) -> _Events:
+def _signup_events(rng: np.random.Generator, users: _Users, shape: JourneyShape) -> _Events:
     """signed_up at the app database's created_at, then a short onboarding look-around."""
     n = len(users)
     tracked = np.flatnonzero(rng.random(n) >= MISSING_SIGNUP_EVENT_RATE)
     signed = _client_events(rng, tracked, users.signup[tracked], "signed_up")
-    counts = 1 + rng.poisson(1.5, n)
+    counts = 1 + rng.poisson(shape.onboarding_pages_mean, n)
     session, t = _bursts(rng, users.signup + rng.integers(5 * SECOND, 2 * MINUTE, n), counts)
     return _concat_events([signed, _client_events(rng, session, t, "page_viewed")])
 
@@ -104,10 +103,8 @@ VALUE_EVENTS = {"dashboard_created": 0.6, "report_scheduled": 0.2, "teammate_inv
 RETURN_AFTER_DROP_RATE = 0.45
 LATE_ACTIVATION_RATE = 0.1
 ACTIVATION_WINDOW = 14 * DAY
-#: Product use of activated users: sessions per day (gamma-distributed per user), how long
-#: they keep coming (exponential), and what a session holds.
-USAGE_SESSIONS_PER_DAY_MEAN = 0.6
-USAGE_LIFETIME_MEAN = 60 * DAY
+#: What a session of product use by activated users holds (how many sessions, and how long
+#: users keep coming, are the journey shape's: see shapes.py).
 USAGE_EVENTS = {"page_viewed": 45, "insight_viewed": 35, "dashboard_created": 8,
                 "report_scheduled": 4, "teammate_invited": 2, "template_gallery_viewed": 3,
                 "empty_state_viewed": 3}
@@ -171,16 +168,17 @@ class _Journeys:
 
 
 def _journeys(
-    rng: np.random.Generator, accounts: _Accounts, users: _Users, end_us: int
+    rng: np.random.Generator, accounts: _Accounts, users: _Users, end_us: int,
+    shape: JourneyShape = SHAPES["demo"],
 ) -> _Journeys:
     """Every user's journey: visit, signup, maybe connect, maybe value, then use or drift."""
     band = accounts.band[users.account]
     channel = accounts.channel[users.account]
-    connect_at = _connect_times(rng, users, end_us)
+    connect_at = _connect_times(rng, users, end_us, shape)
     variant, exposures = _flag_exposures(rng, users, connect_at, end_us)
 
     who = np.flatnonzero(connect_at >= 0)
-    first = _draw_connections(rng, who, connect_at[who], end_us)
+    first = _draw_connections(rng, who, connect_at[who], end_us, shape)
     ready_late = (first.ready < 0) | (first.ready - first.t > 10 * MINUTE)
     early_empty = rng.random(who.size) < np.where(ready_late, EMPTY_STATE_RATE_NOT_READY,
                                                    EMPTY_STATE_RATE_READY)
@@ -190,36 +188,39 @@ def _journeys(
     activates = rng.random(who.size) < p
     value_at = _value_times(rng, first, users.signup[who], activates)
 
-    second = _second_connections(rng, first, end_us)
+    second = _second_connections(rng, first, end_us, shape)
     conns = _Connections(*(np.concatenate([getattr(first, f), getattr(second, f)])
                            for f in _Connections.__dataclass_fields__))
     blocks = [
-        _pre_signup_events(rng, users),
-        _signup_events(rng, users),
-        _connection_events(rng, conns, end_us),
-        _early_events(rng, first, early_empty, early_gallery),
-        _value_and_usage_events(rng, who, value_at, end_us),
-        _return_events(rng, first, users.signup[who], activates, value_at),
-        _explore_events(rng, users, connect_at, end_us),
+        _pre_signup_events(rng, users, shape),
+        _signup_events(rng, users, shape),
+        _connection_events(rng, conns, end_us, shape),
+        _early_events(rng, first, early_empty, early_gallery, shape),
+        _value_and_usage_events(rng, who, value_at, end_us, shape),
+        _return_events(rng, first, users.signup[who], activates, value_at, shape),
+        _explore_events(rng, users, connect_at, end_us, shape),
         _security_review_events(rng, users, band),
     ]
     return _Journeys(conns, exposures, _concat_events(blocks))
 
 
-def _second_connections(rng: np.random.Generator, first: _Connections, end_us: int) -> _Connections:
+def _second_connections(
+    rng: np.random.Generator, first: _Connections, end_us: int, shape: JourneyShape
+) -> _Connections:
     """Some users connect another source days later; it never changes their activation."""
     pick = np.flatnonzero(rng.random(len(first.t)) < SECOND_CONNECTION_RATE)
     t = first.t[pick] + np.maximum(_lognormal(rng, 7 * DAY, 1.0, pick.size), DAY)
     keep = t <= end_us
-    return _draw_connections(rng, first.owner[pick][keep], t[keep], end_us)
+    return _draw_connections(rng, first.owner[pick][keep], t[keep], end_us, shape)
 
 
 def _early_events(
-    rng: np.random.Generator, first: _Connections, early_empty: np.ndarray, early_gallery: np.ndarray
+    rng: np.random.Generator, first: _Connections, early_empty: np.ndarray, early_gallery: np.ndarray,
+    shape: JourneyShape,
 ) -> _Events:
     """The 30 minutes after connecting: a few pages, and the empty state or gallery for some."""
     n = len(first.t)
-    counts = 1 + rng.poisson(1.0, n)
+    counts = 1 + rng.poisson(shape.early_pages_mean, n)
     session, t = _bursts(rng, first.t + rng.integers(20 * SECOND, 3 * MINUTE, n), counts)
     inside = t <= first.t[session] + 30 * MINUTE
     pages = _client_events(rng, first.owner[session][inside], t[inside], "page_viewed")
@@ -232,7 +233,7 @@ def _early_events(
 
 
 def _value_and_usage_events(
-    rng: np.random.Generator, who: np.ndarray, value_at: np.ndarray, end_us: int
+    rng: np.random.Generator, who: np.ndarray, value_at: np.ndarray, end_us: int, shape: JourneyShape
 ) -> _Events:
     """First value (with the pages leading to it), then sessions of use until the user lapses."""
     got = value_at >= 0
@@ -243,20 +244,20 @@ def _value_and_usage_events(
     lead_t = t[lead_owner] - rng.integers(10 * SECOND, 5 * MINUTE, lead_owner.size)
     lead = _client_events(rng, owner[lead_owner], lead_t, "page_viewed")
 
-    rate = rng.gamma(2.0, USAGE_SESSIONS_PER_DAY_MEAN / 2.0, owner.size)
-    stop = np.minimum(t + rng.exponential(USAGE_LIFETIME_MEAN, owner.size).astype(np.int64), end_us)
+    rate = rng.gamma(2.0, shape.usage_sessions_per_day_mean / 2.0, owner.size)
+    stop = np.minimum(t + rng.exponential(shape.usage_lifetime_mean, owner.size).astype(np.int64), end_us)
     s_owner, s_start = _sessions(rng, owner, t + HOUR, stop, rate)
-    usage = _session_events(rng, s_owner, s_start, 6.0, USAGE_EVENTS)
+    usage = _session_events(rng, s_owner, s_start, shape.usage_session_events, USAGE_EVENTS)
     return _concat_events([value, lead, usage])
 
 
 def _return_events(
     rng: np.random.Generator, first: _Connections, signup: np.ndarray, activates: np.ndarray,
-    value_at: np.ndarray,
+    value_at: np.ndarray, shape: JourneyShape,
 ) -> _Events:
     """Drop-offs who come back days later for a look around, without reaching value then."""
     back = np.flatnonzero((~activates) & (rng.random(len(first.t)) < RETURN_AFTER_DROP_RATE))
-    visits = 1 + rng.poisson(0.6, back.size)
+    visits = 1 + rng.poisson(shape.return_visits_mean, back.size)
     which = np.repeat(back, visits)
     start = first.t[which] + np.maximum(_lognormal(rng, 3 * DAY, 1.0, which.size), 2 * HOUR)
     # A late activator's returns come before its value event, so the return is not it.
@@ -267,11 +268,11 @@ def _return_events(
 
 
 def _explore_events(
-    rng: np.random.Generator, users: _Users, connect_at: np.ndarray, end_us: int
+    rng: np.random.Generator, users: _Users, connect_at: np.ndarray, end_us: int, shape: JourneyShape
 ) -> _Events:
     """Users who never connect still look around for a session or two after signup."""
     idle = np.flatnonzero(connect_at < 0)
-    visits = rng.poisson(1.2, idle.size)
+    visits = rng.poisson(shape.explore_visits_mean, idle.size)
     which = np.repeat(idle, visits)
     start = users.signup[which] + np.maximum(_lognormal(rng, DAY, 1.2, which.size), 40 * MINUTE)
     keep = start <= end_us

@@ -15,6 +15,7 @@ from activation_warehouse.dev.generate.config import DemoConfig, _check_config, 
 from activation_warehouse.dev.generate.dirt import OUT_OF_PLAN_EVENTS, _dirty_rows
 from activation_warehouse.dev.generate.journeys import EXPLORE_EVENTS, RETURN_EVENTS, USAGE_EVENTS, VALUE_EVENTS, _journeys
 from activation_warehouse.dev.generate.population import _make_accounts, _make_users
+from activation_warehouse.dev.generate.shapes import journey_shape
 from activation_warehouse.dev.generate.writers import _tables, arrow_schema
 
 
@@ -45,7 +46,7 @@ def _generate_batch(
     n = min(BATCH_ACCOUNTS, config.accounts - first)
     accounts = _make_accounts(rng, first, n, end_us, config.days)
     users = _make_users(rng, accounts, config.users_per_account, first_user_no, end_us)
-    journeys = _journeys(rng, accounts, users, end_us)
+    journeys = _journeys(rng, accounts, users, end_us, journey_shape(config.shape))
     rows = _dirty_rows(rng, journeys.events, users, accounts, end_us)
     return _tables(accounts, users, journeys, rows, rng)
 
