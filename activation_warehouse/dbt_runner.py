@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,9 +76,15 @@ def _writes_warehouse(args: tuple[str, ...]) -> bool:
     return bool(args) and not any(arg in quiet for arg in args)
 
 
+#: Runs a captured dbt command line (command, working folder, environment) as
+#: `subprocess.run(..., capture_output=True, text=True)` would, or answers None to leave it
+#: to that. The tests pass one that forks dbt from a process that has imported it already.
+CapturedRunner = Callable[[list[str], Path, dict[str, str]], "subprocess.CompletedProcess[str] | None"]
+
+
 def run_dbt(
     *args: str, target: DbtTarget | None = None, capture: bool = False, cwd: Path | None = None,
-    **extra_env: str | None,
+    runner: CapturedRunner | None = None, **extra_env: str | None,
 ) -> subprocess.CompletedProcess[str]:
     """Run dbt once and return its result (exit code and output; never raises for dbt's
     own failures, which the caller reports in its words).
@@ -95,7 +102,9 @@ def run_dbt(
     env = target.env(colours=False if capture else None, **extra_env)
     where = cwd or target.project_dir
     if capture:
-        result = subprocess.run(command, cwd=where, env=env, capture_output=True, text=True)
+        result = runner(command, where, env) if runner is not None else None
+        if result is None:
+            result = subprocess.run(command, cwd=where, env=env, capture_output=True, text=True)
     else:
         result = _run_shown(command, where, env)
     if result.returncode != 0:

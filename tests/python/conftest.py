@@ -32,6 +32,8 @@ from activation_warehouse.dev.generate import DemoConfig, generate_demo
 from activation_warehouse.load import load_folder
 from activation_warehouse.paths import PROJECT_DIR
 
+from dbt_forkserver import ForkServer
+
 # Raw-data fixtures live here, not in tests/fixtures, which dbt reserves for unit-test fixtures.
 FIXTURES_DIR = Path(__file__).resolve().parent / "data"
 MF = Path(sys.executable).parent / "mf"
@@ -89,7 +91,7 @@ class ScratchWarehouse:
         keeps_parse = shares_parse and not extra_env
         if shares_parse:
             cwd, extra_env = self._shared_parse_env(args, extra_env)
-        result = run_dbt(*args, target=self.target, capture=True, cwd=cwd, **extra_env)
+        result = run_dbt(*args, target=self.target, capture=True, cwd=cwd, runner=_FORKED, **extra_env)
         if keeps_parse:
             _keep_parse(args, self.target_dir / "partial_parse.msgpack")
         if check and result.returncode != 0:
@@ -171,6 +173,20 @@ class ScratchWarehouse:
 
     def scalar(self, sql: str):
         return self.query(sql)[0][0]
+
+
+#: This pytest worker's dbt runs, forked from a process that imported dbt once
+#: (dbt_forkserver.py: about 3 s of start-up saved a command).
+FORK_SERVER = ForkServer()
+#: ACTIVATION_WAREHOUSE_TEST_DBT_FORK=0 runs every dbt command as a program (to rule the
+#: server out when a test behaves oddly).
+_FORKED = FORK_SERVER.run if os.environ.get("ACTIVATION_WAREHOUSE_TEST_DBT_FORK", "1") != "0" else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fork_server_closed() -> Iterator[None]:
+    yield
+    FORK_SERVER.close()
 
 
 #: Variables a test sets to run dbt on other paths than its ScratchWarehouse's own: such a
