@@ -74,9 +74,16 @@ class ScratchWarehouse:
         that variable, so a test can see what the profile's own default does."""
         return self.target.env(colours=False, **extra)
 
-    def dbt_command(self, *args: str) -> list[str]:
-        """The command line `dbt()` runs, for a caller that needs the process itself (to kill it)."""
-        return self.target.command(*args)
+    def dbt_process(self, *args: str, **extra_env: str) -> tuple[list[str], Path, dict[str, str]]:
+        """The command line, working folder and environment `dbt()` runs, for a caller
+        that needs the process itself (to kill it). Laid out as `in_folder` makes them,
+        it starts from the same parse as `dbt()` and leaves one `dbt()` can start from."""
+        args = self._build_args(args)
+        cwd = PROJECT_DIR
+        if self._laid_out_alike():
+            where, changed = self._shared_parse_env(args, {})
+            cwd, extra_env = where, {**changed, **extra_env}
+        return self.target.command(*args), cwd, self.env(**extra_env)
 
     def dbt(
         self, *args: str, check: bool = True, cwd: Path | None = None, **extra_env: str | None

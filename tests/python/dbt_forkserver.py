@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 _PRELOADED = (
     "dbt.cli.main", "dbt.adapters.duckdb", "dbt.adapters.duckdb.impl", "dbt.adapters.postgres",
@@ -47,40 +49,50 @@ def serve() -> None:
 
 def _run_forked(argv: list[str], cwd: str, env: dict[str, str], devnull: int) -> dict[str, object]:
     """One dbt command in a forked child; its exit code and output."""
-    with tempfile.TemporaryDirectory(prefix="dbt_fork_") as folder:
-        out, err = Path(folder, "stdout"), Path(folder, "stderr")
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            code = 3
-            try:
-                os.chdir(cwd)
-                os.environ.clear()
-                os.environ.update(env)
-                os.dup2(devnull, 0)
-                os.dup2(os.open(out, os.O_WRONLY | os.O_CREAT), 1)
-                os.dup2(os.open(err, os.O_WRONLY | os.O_CREAT), 2)
-                sys.argv = ["dbt", *argv]
-                from dbt.cli.main import cli
+    folder = Path(tempfile.mkdtemp(prefix="dbt_fork_"))
+    out, err = folder / "stdout", folder / "stderr"
+    pid = os.fork()
+    if pid == 0:
+        _child(argv, cwd, env, devnull, out, err)
+    _, status = os.waitpid(pid, 0)
+    answer = {
+        "code": os.waitstatus_to_exitcode(status),
+        "stdout": out.read_text(errors="replace") if out.exists() else "",
+        "stderr": err.read_text(errors="replace") if err.exists() else "",
+    }
+    shutil.rmtree(folder, ignore_errors=True)
+    return answer
 
-                try:
-                    cli()
-                    code = 0
-                except SystemExit as stop:
-                    code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-            except BaseException:  # noqa: BLE001 - the child reports everything, then exits
-                import traceback
 
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        return {
-            "code": os.waitstatus_to_exitcode(status),
-            "stdout": out.read_text(errors="replace") if out.exists() else "",
-            "stderr": err.read_text(errors="replace") if err.exists() else "",
-        }
+def _child(argv: list[str], cwd: str, env: dict[str, str], devnull: int, out: Path, err: Path) -> NoReturn:
+    """Run dbt as its console script does, then end this process the way a program ends:
+    through the interpreter's shutdown, which closes DuckDB's database and so folds its
+    write-ahead log into the file (os._exit would leave the log beside it, and a test
+    copying the file alone would copy an older warehouse)."""
+    code = 3
+    try:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(env)
+        os.dup2(devnull, 0)
+        os.dup2(os.open(out, os.O_WRONLY | os.O_CREAT), 1)
+        os.dup2(os.open(err, os.O_WRONLY | os.O_CREAT), 2)
+        sys.argv = ["dbt", *argv]
+        from dbt.cli.main import cli
+
+        try:
+            cli()
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except BaseException:  # noqa: BLE001 - the child reports everything, then exits
+        import traceback
+
+        traceback.print_exc()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Nothing in the server catches this: the child leaves the request loop and ends.
+    raise SystemExit(code)
 
 
 class ForkServer:

@@ -60,7 +60,6 @@ import pytest
 
 from activation_warehouse.contract import RAW_TABLES
 from activation_warehouse.load import load_folder
-from activation_warehouse.paths import PROJECT_DIR
 
 from conftest import FIXTURES_DIR, ScratchWarehouse
 from test_incremental import insert_rows, snapshot, table_differences
@@ -207,11 +206,12 @@ def build_killed_at(warehouse: ScratchWarehouse, point: KillPoint) -> None:
     every process dbt started and nothing else. Its output is read as it comes, so the
     kill follows the kill point by about a line.
     """
+    # Unbuffered, so each line reaches the pipe when dbt logs it, not a block later.
+    command, cwd, env = warehouse.dbt_process(*BUILD, "--debug", PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
-        warehouse.dbt_command(*BUILD, "--debug"),
-        cwd=PROJECT_DIR,
-        # Unbuffered, so each line reaches the pipe when dbt logs it, not a block later.
-        env=warehouse.env(PYTHONUNBUFFERED="1"),
+        command,
+        cwd=cwd,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
