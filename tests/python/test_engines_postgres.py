@@ -4,7 +4,7 @@ The hand-written scenario (the acceptance test's fixture) is loaded into DuckDB,
 PostgreSQL's raw schema by activation_warehouse.engines, built there with nothing but
 `--target` and a full `dbt build` (seeds, models, data and unit tests: the tests' SQL is
 proven portable here), and every mart is compared with the DuckDB build as a set of rows
-(numbers to 1e-9). The small demo data (the session's) is then seeded and run (`dbt run`:
+(numbers to 1e-9). The demo data at the default scale is then seeded and run (`dbt run`:
 its data tests already ran on DuckDB, and the scenario's build runs every test's SQL on
 PostgreSQL) and compared the same way, and so is the incremental timeline of
 test_incremental. Spark: test_engines_spark.py.
@@ -82,11 +82,9 @@ def test_postgres_builds_the_scenario_and_every_mart_equals_duckdb(
 
 
 def test_postgres_runs_the_demo_and_every_mart_equals_duckdb(
-    small_demo: ScratchWarehouse, postgres: PostgresSettings, tmp_path: Path
+    default_demo: tuple[ScratchWarehouse, Path], postgres: PostgresSettings, tmp_path: Path
 ) -> None:
-    # The small demo (100 accounts, the generator's every kind of dirt) is the session's
-    # build already; the default scale adds rows, not cases, at a minute more per run.
-    demo = small_demo
+    demo, _ = default_demo
     _build_on_postgres(demo, postgres, tmp_path / "target", with_tests=False)
     compared, problems = compare_marts(demo, lambda s, t, c: read_postgres_table(s, t, c, postgres), "postgres")
     assert compared == MART_COUNT
