@@ -108,14 +108,13 @@ class ScratchWarehouse:
 
     def _build_args(self, args: tuple[str, ...]) -> tuple[str, ...]:
         """`args` with the unit tests left out of a `build` whose unit-test results would
-        repeat the scenario build's: the repository's project on DuckDB, the default vars,
-        and no choice of resource types or unit tests by the caller. A build under other
-        vars, of an edited project copy or on another engine (`--target`: the unit tests'
-        SQL proven portable there) keeps them (they pin the definition: a changed var or
+        repeat the scenario build's: the repository's project, the default vars, and no
+        choice of resource types or unit tests by the caller. A build under other vars or
+        of an edited project copy keeps them (they pin the definition: a changed var or
         seed must never fail one)."""
         if self.unit_tests or not args or args[0] != "build" or self.project_dir != PROJECT_DIR:
             return args
-        if "--vars" in args or "--target" in args or any("unit" in arg or "resource-type" in arg for arg in args):
+        if "--vars" in args or any("unit" in arg or "resource-type" in arg for arg in args):
             return args
         return (*args, "--exclude-resource-type", "unit_test")
 
