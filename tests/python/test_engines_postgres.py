@@ -2,8 +2,9 @@
 
 The hand-written scenario (the acceptance test's fixture) is loaded into DuckDB, copied to
 PostgreSQL's raw schema by activation_warehouse.engines, built there with nothing but
-`--target` and a full `dbt build` (seeds, models, data and unit tests: the tests' SQL is
-proven portable here), and every mart is compared with the DuckDB build as a set of rows
+`--target` and a full `dbt build` (seeds, models and data tests: the data tests' SQL is
+proven portable here; dbt's unit tests run once, on DuckDB's scenario build: see
+docs/testing.md), and every mart is compared with the DuckDB build as a set of rows
 (numbers to 1e-9). The demo data at the default scale is then seeded and run (`dbt run`:
 its data tests already ran on DuckDB, and the scenario's build runs every test's SQL on
 PostgreSQL) and compared the same way, and so is the incremental timeline of
