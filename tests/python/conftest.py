@@ -76,14 +76,9 @@ class ScratchWarehouse:
 
     def dbt_process(self, *args: str, **extra_env: str) -> tuple[list[str], Path, dict[str, str]]:
         """The command line, working folder and environment `dbt()` runs, for a caller
-        that needs the process itself (to kill it). Laid out as `in_folder` makes them,
-        it starts from the same parse as `dbt()` and leaves one `dbt()` can start from."""
-        args = self._build_args(args)
-        cwd = PROJECT_DIR
-        if self._laid_out_alike():
-            where, changed = self._shared_parse_env(args, {})
-            cwd, extra_env = where, {**changed, **extra_env}
-        return self.target.command(*args), cwd, self.env(**extra_env)
+        that needs the process itself (to kill it): it starts from the same parse."""
+        args, cwd, env, _ = self._invocation(args, None, extra_env)
+        return self.target.command(*args), cwd or PROJECT_DIR, self.env(**env)
 
     def dbt(
         self, *args: str, check: bool = True, cwd: Path | None = None, **extra_env: str | None
@@ -91,6 +86,20 @@ class ScratchWarehouse:
         """Run one dbt command in a subprocess (a DuckDB file lock ends with the process),
         from the project folder unless `cwd` names another working folder (a warehouse laid
         out as `in_folder` makes one runs from its own folder: see `_shared_parse_env`)."""
+        args, cwd, env, keeps_parse = self._invocation(args, cwd, extra_env)
+        result = run_dbt(*args, target=self.target, capture=True, cwd=cwd, runner=_FORKED, **env)
+        if keeps_parse:
+            _keep_parse(args, self.target_dir / "partial_parse.msgpack")
+        if check and result.returncode != 0:
+            tail = "\n".join(result.stdout.splitlines()[-40:])
+            raise AssertionError(f"dbt {' '.join(args)} failed ({result.returncode}):\n{tail}\n{result.stderr}")
+        return result
+
+    def _invocation(
+        self, args: tuple[str, ...], cwd: Path | None, extra_env: dict[str, str | None]
+    ) -> tuple[tuple[str, ...], Path | None, dict[str, str | None], bool]:
+        """The arguments, working folder and environment of one dbt run (`dbt()` and
+        `dbt_process()` alike), and whether its parse may seed the next new target folder."""
         args = self._build_args(args)
         shares_parse = cwd is None and not PATH_VARIABLES & extra_env.keys() and self._laid_out_alike()
         # A run under variables of its own (a memory limit: part of the profile) parses
@@ -98,13 +107,7 @@ class ScratchWarehouse:
         keeps_parse = shares_parse and not extra_env
         if shares_parse:
             cwd, extra_env = self._shared_parse_env(args, extra_env)
-        result = run_dbt(*args, target=self.target, capture=True, cwd=cwd, runner=_FORKED, **extra_env)
-        if keeps_parse:
-            _keep_parse(args, self.target_dir / "partial_parse.msgpack")
-        if check and result.returncode != 0:
-            tail = "\n".join(result.stdout.splitlines()[-40:])
-            raise AssertionError(f"dbt {' '.join(args)} failed ({result.returncode}):\n{tail}\n{result.stderr}")
-        return result
+        return args, cwd, extra_env, keeps_parse
 
     def _build_args(self, args: tuple[str, ...]) -> tuple[str, ...]:
         """`args` with the unit tests left out of a `build` whose unit-test results would

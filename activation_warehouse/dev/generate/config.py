@@ -37,6 +37,7 @@ EVENTS_PER_USER_SLOPE_BY_TEAM_SIZE = 0.03
 #: they join (measured at 100k events: 3 and 10 users per account land within 5% of the
 #: target with it, 1 user per account 12% over).
 SHORT_EVENTS_PER_USER_SLOPE_BY_TEAM_SIZE = 0.01
+_TEAM_SIZE_SLOPES = {"demo": EVENTS_PER_USER_SLOPE_BY_TEAM_SIZE, "short": SHORT_EVENTS_PER_USER_SLOPE_BY_TEAM_SIZE}
 
 
 def accounts_for_events(
@@ -53,8 +54,7 @@ def accounts_for_events(
     else:  # beyond the table: keep the last measured slope
         slope = (per_user[-1] - per_user[-2]) / (known_days[-1] - known_days[-2])
         events_per_user = per_user[-1] + slope * (days - known_days[-1])
-    team_slope = EVENTS_PER_USER_SLOPE_BY_TEAM_SIZE if shape == "demo" else SHORT_EVENTS_PER_USER_SLOPE_BY_TEAM_SIZE
-    events_per_user *= float(np.clip(1 + team_slope * (5 - users_per_account),
+    events_per_user *= float(np.clip(1 + _TEAM_SIZE_SLOPES[shape] * (5 - users_per_account),
                                      0.8, 1.2))
     return max(1, round(target_events / (users_per_account * events_per_user)))
 
