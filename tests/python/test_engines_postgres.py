@@ -2,9 +2,9 @@
 
 The hand-written scenario (the acceptance test's fixture) is loaded into DuckDB, copied to
 PostgreSQL's raw schema by activation_warehouse.engines, built there with nothing but
-`--target` and a full `dbt build` (seeds, models and data tests: the data tests' SQL is
-proven portable here; dbt's unit tests run once, on DuckDB's scenario build: see
-docs/testing.md), and every mart is compared with the DuckDB build as a set of rows
+`--target` and a full `dbt build` (seeds, models, data tests and dbt's unit tests: their
+SQL is proven portable here; on Spark the unit tests are left out, see docs/testing.md),
+and every mart is compared with the DuckDB build as a set of rows
 (numbers to 1e-9). The demo data at the default scale is then seeded and run (`dbt run`:
 its data tests already ran on DuckDB, and the scenario's build runs every test's SQL on
 PostgreSQL) and compared the same way, and so is the incremental timeline of
@@ -62,7 +62,7 @@ def _build_on_postgres(
     # figures) would show its incidents as resolved here and its raw days as restated.
     drop_built_schemas(settings)
     copy_raw_to_postgres(duckdb_build.path, settings, progress=False)
-    runner = ScratchWarehouse(path=duckdb_build.path, target_dir=target_dir)
+    runner = ScratchWarehouse(path=duckdb_build.path, target_dir=target_dir, unit_tests=with_tests)
     pg_env = {"ACTIVATION_WAREHOUSE_PG_DATABASE": settings.database}
     if with_tests:
         runner.dbt("build", "--target", "postgres", "--full-refresh", **pg_env)
