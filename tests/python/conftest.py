@@ -109,8 +109,9 @@ class ScratchWarehouse:
         args = self._build_args(args)
         shares_parse = cwd is None and not PATH_VARIABLES & extra_env.keys() and self._laid_out_alike()
         # A run under variables of its own (a memory limit: part of the profile) parses
-        # under another profile: its parse is no start for the next target folder.
-        keeps_parse = shares_parse and not extra_env
+        # under another profile, and a project copy's parse holds its edits: neither is a
+        # start for the next target folder.
+        keeps_parse = shares_parse and not extra_env and self.project_dir == PROJECT_DIR
         if shares_parse:
             cwd, extra_env = self._shared_parse_env(args, extra_env)
         return args, cwd, extra_env, keeps_parse
@@ -128,12 +129,10 @@ class ScratchWarehouse:
         return (*args, "--exclude-resource-type", "unit_test")
 
     def _laid_out_alike(self) -> bool:
-        """Whether this is the repository's project on a warehouse laid out as `in_folder`
-        makes one: the runs whose parse is shared (see `_shared_parse_env`)."""
-        return (
-            self.project_dir == PROJECT_DIR and self.path.name == "warehouse.duckdb"
-            and self.target_dir == self.path.parent / "target"
-        )
+        """Whether this warehouse is laid out as `in_folder` makes one: the runs whose
+        parse is shared (see `_shared_parse_env`), of the repository's project or of a
+        copy (`project_copy`)."""
+        return self.path.name == "warehouse.duckdb" and self.target_dir == self.path.parent / "target"
 
     def _shared_parse_env(
         self, args: tuple[str, ...], extra_env: dict[str, str | None]
@@ -147,6 +146,11 @@ class ScratchWarehouse:
         folder with both paths relative, every warehouse laid out alike has the same hash.
         dbt still checks the vars, the profile, dbt_project.yml and every file's checksum,
         so a copied parse that does not fit is thrown away and the project parsed in full.
+
+        A project copy (a test that edits a seed or a model) starts from the repository's
+        parse too: dbt re-parses the files whose checksum differs, from the copy. A seed
+        it did not re-parse keeps the repository's path and is loaded from there, which is
+        the same file: its checksum says so.
         """
         mine = self.target_dir / "partial_parse.msgpack"
         seed = _PARSE_SEEDS.get(_vars_of(args))
