@@ -73,7 +73,7 @@ class ScratchWarehouse:
         """The environment of a dbt run on this warehouse; an `extra` value of None unsets
         that variable, so a test can see what the profile's own default does.
 
-        dbt's debug log file is off (a tenth of a small build's CPU, and no test reads
+        dbt's debug log file is off (about 4% of a small build's CPU, and no test reads
         it: a failure shows dbt's output instead); ACTIVATION_WAREHOUSE_TEST_DBT_LOG=1
         keeps it for a developer chasing a failure."""
         if os.environ.get("ACTIVATION_WAREHOUSE_TEST_DBT_LOG", "0") == "0":

@@ -3,8 +3,8 @@ parse of event times gives DuckDB's answers on every hostile text.
 
 The hand-written scenario (the acceptance test's fixture) is loaded into DuckDB, copied to
 Spark's raw schema by activation_warehouse.engines, built there with a full `dbt build`
-(seeds, models and data tests; dbt's unit tests run once, on DuckDB's scenario build: see
-docs/testing.md) and nothing but `--target`, and every mart is compared
+(seeds, models and data tests; dbt's unit tests run on DuckDB's and PostgreSQL's scenario
+builds, not here: see docs/testing.md) and nothing but `--target`, and every mart is compared
 with the DuckDB build as a set of rows (numbers to 1e-9). Spark builds the demo data in the
 benchmark (`make bench-engines`), where its minutes are measured, not tested.
 PostgreSQL: test_engines_postgres.py.
