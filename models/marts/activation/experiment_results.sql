@@ -152,7 +152,11 @@ with_control as (
         {{ stat_to_double('variant_rates.activated_users') }}
         / nullif({{ stat_to_double('variant_rates.exposed_users') }}, 0) as activation_rate,
         {{ stat_to_double('controls.control_activated_users') }}
-        / nullif({{ stat_to_double('controls.control_exposed_users') }}, 0) as control_activation_rate
+        / nullif({{ stat_to_double('controls.control_exposed_users') }}, 0) as control_activation_rate,
+        {{ two_proportion_z(
+            'controls.control_activated_users', 'controls.control_exposed_users',
+            'variant_rates.activated_users', 'variant_rates.exposed_users'
+        ) }} as z_vs_control
     from variant_rates
     left join controls
         on variant_rates.flag_key = controls.flag_key
@@ -176,11 +180,7 @@ final as (
             as {{ stat_double_type() }}
         ) as diff_vs_control,
         case
-            when not is_control then
-                {{ two_proportion_p_value(
-                    'control_activated_users', 'control_exposed_users',
-                    'activated_users', 'exposed_users'
-                ) }}
+            when not is_control then {{ two_sided_p_value('z_vs_control') }}
         end as p_value,
         cast(users_excluded_multiple_variants as {{ dbt.type_bigint() }}) as users_excluded_multiple_variants
     from with_control
