@@ -19,6 +19,7 @@ import __main__
 
 import duckdb
 import pytest
+import yaml
 
 # A pytest-xdist worker's __main__ has neither __spec__ nor __file__, which pyspark's
 # Connect package (imported by Great Expectations) takes for a doctest run and answers
@@ -117,14 +118,18 @@ class ScratchWarehouse:
         return args, cwd, extra_env, keeps_parse
 
     def _build_args(self, args: tuple[str, ...]) -> tuple[str, ...]:
-        """`args` with the unit tests left out of a `build` whose unit-test results would
-        repeat the scenario build's: the repository's project, the default vars, and no
-        choice of resource types or unit tests by the caller. A build under other vars or
-        of an edited project copy keeps them (they pin the definition: a changed var or
-        seed must never fail one)."""
+        """`args` with the unit tests left out of a `build` whose unit-test results another
+        test already gives: a build of the repository's project, with no choice of
+        resource types or unit tests by the caller, under the default vars (the session's
+        scenario build runs them) or under vars whose every other value
+        test_unit_tests_pin_their_definition.py runs them under (all settings but
+        `event_collector`: a collector build keeps them, since its staging models differ).
+        A build of an edited project copy keeps them (its seed edits are its own)."""
         if self.unit_tests or not args or args[0] != "build" or self.project_dir != PROJECT_DIR:
             return args
-        if "--vars" in args or any("unit" in arg or "resource-type" in arg for arg in args):
+        if any("unit" in arg or "resource-type" in arg for arg in args):
+            return args
+        if "event_collector" in _vars_named(_vars_of(args)):
             return args
         return (*args, "--exclude-resource-type", "unit_test")
 
@@ -223,6 +228,11 @@ _PARSE_SEEDS: dict[str | None, Path] = {}
 def _vars_of(args: tuple[str, ...]) -> str | None:
     """The `--vars` value of a dbt command line, or None."""
     return args[args.index("--vars") + 1] if "--vars" in args[:-1] else None
+
+
+def _vars_named(variables: str | None) -> set[str]:
+    """The names a `--vars` value sets (YAML or JSON, as dbt reads it)."""
+    return set(yaml.safe_load(variables) or {}) if variables else set()
 
 
 def _keep_parse(args: tuple[str, ...], parse: Path) -> None:

@@ -78,7 +78,7 @@ def with_settings(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
     root = tmp_path_factory.mktemp("scenario_settings")
     warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
     load_folder(FIXTURES_DIR / "scenario", warehouse.path, progress=False)
-    # Every test runs: the unit tests pin the vars they depend on.
+    # Every data test runs (the unit tests under other vars: test_unit_tests_pin_their_definition.py).
     warehouse.dbt("build", "--vars", SETTINGS)
     return warehouse
 
