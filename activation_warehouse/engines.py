@@ -155,8 +155,16 @@ def spark_settings(home: Path) -> dict[str, str]:
         "spark.sql.legacy.timeParserPolicy": "CORRECTED",
         "spark.sql.warehouse.dir": str(home / "warehouse"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home} {spark_jvm_options()}",
     }
+
+
+def spark_jvm_options() -> str:
+    """JVM flags added to Spark's driver (the profile's ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS);
+    none by default. The tests pass `-XX:TieredStopAtLevel=1 -XX:+UseSerialGC`: on tiny
+    data a JVM that lives two minutes spends more on the optimising compiler and parallel
+    garbage collection than they return (docs/engines.md)."""
+    return os.environ.get("ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS", "")
 
 
 def copy_raw_to_spark(
