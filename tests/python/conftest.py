@@ -53,6 +53,11 @@ class ScratchWarehouse:
     #: answer: the session's scenario build runs them (once per pytest run), the other
     #: builds leave them out (a third of a small build's time). See `_build_args`.
     unit_tests: bool = False
+    #: Whether a command that runs nodes (build, run, seed, test) writes dbt's JSON
+    #: artifacts (manifest.json, run_results.json, semantic_manifest.json). Off unless the
+    #: test reads them: writing them is about 2 s of CPU a build, a seventh of a small one.
+    #: A test that reads one without asking fails on the missing file, never silently.
+    artifacts: bool = False
 
     @classmethod
     def in_folder(cls, folder: Path, **fields: object) -> ScratchWarehouse:
@@ -108,6 +113,8 @@ class ScratchWarehouse:
         """The arguments, working folder and environment of one dbt run (`dbt()` and
         `dbt_process()` alike), and whether its parse may seed the next new target folder."""
         args = self._build_args(args)
+        if not self.artifacts and args and args[0] in ARTIFACT_COMMANDS and not {"--write-json", "--no-write-json"} & set(args):
+            args = (*args, "--no-write-json")
         shares_parse = cwd is None and not PATH_VARIABLES & extra_env.keys() and self._laid_out_alike()
         # A run under variables of its own (a memory limit: part of the profile) parses
         # under another profile, and a project copy's parse holds its edits: neither is a
@@ -213,6 +220,10 @@ def _fork_server_closed() -> Iterator[None]:
     yield
     FORK_SERVER.close()
 
+
+#: The dbt commands whose JSON artifacts ScratchWarehouse.artifacts governs: those that run
+#: nodes (`parse`, `ls`, `compile`, `show` and `docs` keep dbt's default).
+ARTIFACT_COMMANDS = {"build", "run", "seed", "test"}
 
 #: Variables a test sets to run dbt on other paths than its ScratchWarehouse's own: such a
 #: run keeps the caller's paths and working folder (and parses in full).
@@ -376,9 +387,9 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
     def build(root: Path) -> None:
         generate_demo(root / "raw", DemoConfig(accounts=100, end=datetime(2026, 6, 1)), progress=False)
         load_folder(root / "raw", root / "warehouse.duckdb", progress=False)
-        ScratchWarehouse.in_folder(root).dbt("build")
+        ScratchWarehouse.in_folder(root, artifacts=True).dbt("build")
 
-    return ScratchWarehouse.in_folder(built_once("small_demo", tmp_path_factory, build))
+    return ScratchWarehouse.in_folder(built_once("small_demo", tmp_path_factory, build), artifacts=True)
 
 
 @pytest.fixture(scope="session")
@@ -388,9 +399,9 @@ def scenario_build(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse
     def build(root: Path) -> None:
         load_folder(FIXTURES_DIR / "scenario", root / "warehouse.duckdb", progress=False)
         # The one build of the run that runs dbt's unit tests (ScratchWarehouse.unit_tests).
-        ScratchWarehouse.in_folder(root, unit_tests=True).dbt("build")
+        ScratchWarehouse.in_folder(root, unit_tests=True, artifacts=True).dbt("build")
 
-    return ScratchWarehouse.in_folder(built_once("scenario", tmp_path_factory, build))
+    return ScratchWarehouse.in_folder(built_once("scenario", tmp_path_factory, build), artifacts=True)
 
 
 @pytest.fixture(scope="session")
@@ -400,8 +411,8 @@ def default_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScratchWareh
     def build(root: Path) -> None:
         generate_demo(root / "raw", DemoConfig(end=datetime(2026, 6, 1)), progress=False)
         load_folder(root / "raw", root / "warehouse.duckdb", progress=False)
-        ScratchWarehouse.in_folder(root).dbt("build")
+        ScratchWarehouse.in_folder(root, artifacts=True).dbt("build")
 
     # The raw files stay in the shared folder: tests only read them.
     local = built_once("demo", tmp_path_factory, build)
-    return ScratchWarehouse.in_folder(local), run_wide_folder("demo", tmp_path_factory) / "raw"
+    return ScratchWarehouse.in_folder(local, artifacts=True), run_wide_folder("demo", tmp_path_factory) / "raw"

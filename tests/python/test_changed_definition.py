@@ -100,7 +100,7 @@ def _changed_project(root: Path) -> Path:
 
 
 def _build(raw: Path, root: Path, project: Path) -> ScratchWarehouse:
-    warehouse = ScratchWarehouse(root / "warehouse.duckdb", root / "target", project)
+    warehouse = ScratchWarehouse(root / "warehouse.duckdb", root / "target", project, artifacts=True)
     load_folder(raw, warehouse.path, progress=False)
     result = warehouse.dbt("build", "--vars", CHANGED_VARS, check=False)
     assert result.returncode == 0, "\n".join(result.stdout.splitlines()[-60:])

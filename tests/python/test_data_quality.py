@@ -113,7 +113,7 @@ class Builder:
     """Loads a folder of raw files into a fresh warehouse and runs dbt build on it."""
 
     def __init__(self, root: Path) -> None:
-        self.warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
+        self.warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target", artifacts=True)
 
     def build(self, folder: Path, *args: str) -> Build:
         for stale in (self.warehouse.path, self.warehouse.path.with_name(self.warehouse.path.name + ".wal")):

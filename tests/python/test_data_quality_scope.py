@@ -113,7 +113,7 @@ def build(warehouse: ScratchWarehouse, *args: str) -> Build:
 
 def warehouse_of(tmp_path: Path, day: str, project: Path | None = None) -> ScratchWarehouse:
     """A fresh warehouse loaded with first_week and a replayed batch on `day`."""
-    warehouse = ScratchWarehouse(path=tmp_path / "warehouse.duckdb", target_dir=tmp_path / "target")
+    warehouse = ScratchWarehouse(path=tmp_path / "warehouse.duckdb", target_dir=tmp_path / "target", artifacts=True)
     if project is not None:
         warehouse.project_dir = project
     load_folder(replayed_batch(tmp_path / "raw", day), warehouse.path, progress=False)

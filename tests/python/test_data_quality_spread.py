@@ -126,7 +126,7 @@ def spread(tmp_path_factory: pytest.TempPathFactory) -> SpreadBuild:
                 from events
             ) to '{broken / 'events.parquet'}' (format parquet)
         """)
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
+    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target", artifacts=True)
     load_folder(broken, warehouse.path, progress=False)
     # The renamed event is planted 2026-05-15, weeks before the data clock: a horizon of 30
     # days judges it (the default 3 would show it `historical`, failing nothing).

@@ -62,7 +62,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ScratchWarehou
     root = tmp_path_factory.mktemp("definitions")
     warehouses = {}
     for name, overrides in VARIANTS.items():
-        warehouse = ScratchWarehouse(path=root / name / "warehouse.duckdb", target_dir=root / name / "target")
+        warehouse = ScratchWarehouse(
+            path=root / name / "warehouse.duckdb", target_dir=root / name / "target", artifacts=True
+        )
         load_folder(FIXTURES_DIR / "scenario", warehouse.path, progress=False)
         # Unit tests do not read data; the data-quality marts (and the incident record after
         # them, `+`) do not depend on these vars.

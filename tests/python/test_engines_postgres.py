@@ -106,7 +106,7 @@ def test_postgres_incremental_runs_end_where_a_duckdb_full_refresh_ends(
 
     # Laid out as every session build, so DuckDB's reference build starts from the
     # session's parse; PostgreSQL's profile differs, so its first run parses in full.
-    raw = ScratchWarehouse.in_folder(tmp_path / "duckdb")
+    raw = ScratchWarehouse.in_folder(tmp_path / "duckdb", artifacts=True)
     on_postgres = ScratchWarehouse(path=raw.path, target_dir=tmp_path / "postgres_target")
     pg_env = {"ACTIVATION_WAREHOUSE_PG_DATABASE": postgres.database}
     create_raw_tables(raw.path)

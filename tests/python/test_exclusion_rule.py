@@ -34,7 +34,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScratchWarehouse, 
     incremental.dbt("run")
     with duckdb.connect(str(incremental.path)) as connection:
         connection.execute("update raw.users set account_id = 'acc_test' where user_id = 'u01'")
-    full = ScratchWarehouse.in_folder(root / "full")
+    full = ScratchWarehouse.in_folder(root / "full", artifacts=True)
     shutil.copy(incremental.path, full.path)
     incremental.dbt("run")
     full.dbt("run", "--full-refresh")

@@ -89,7 +89,7 @@ def tiny_project(root: Path) -> Path:
 
 def test_every_generic_test_takes_a_where_config(tmp_path: Path) -> None:
     warehouse = ScratchWarehouse(path=tmp_path / "tiny.duckdb", target_dir=tmp_path / "target",
-                                 project_dir=tiny_project(tmp_path / "project"))
+                                 project_dir=tiny_project(tmp_path / "project"), artifacts=True)
     result = warehouse.dbt("build", check=False)
     results_file = warehouse.target_dir / "run_results.json"
     assert results_file.exists(), result.stdout[-3000:]

@@ -256,7 +256,7 @@ def test_appending_new_days_is_no_restatement_and_equals_a_full_refresh(template
     # The figures now cover the appended days settled by this run.
     assert warehouse.scalar("select max(received_date) from history.raw_event_days") == date(2026, 5, 31)
 
-    reference = ScratchWarehouse.in_folder(template["root"] / "appended_reference")
+    reference = ScratchWarehouse.in_folder(template["root"] / "appended_reference", artifacts=True)
     shutil.copy(warehouse.path, reference.path)
     reference.dbt("run", "--full-refresh")
     assert mart_differences(reference, warehouse) == []
@@ -264,6 +264,7 @@ def test_appending_new_days_is_no_restatement_and_equals_a_full_refresh(template
 
 def test_run_results_grow_by_one_invocation_per_build_and_are_pruned(template: dict) -> None:
     warehouse = _copy(template, "run_results")
+    warehouse.artifacts = True  # _invocation_id reads run_results.json
     # The template's seed and run.
     assert warehouse.scalar("select count(distinct invocation_id) from history.dbt_run_results") == 2
     invocations = []

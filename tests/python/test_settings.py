@@ -121,7 +121,7 @@ def changed_build(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
     """The hand-written scenario built with OVERRIDES (models and seeds; the data tests and
     unit tests pin the shipped definition and run in the other builds)."""
     root = tmp_path_factory.mktemp("settings")
-    warehouse = ScratchWarehouse(root / "warehouse.duckdb", root / "target")
+    warehouse = ScratchWarehouse(root / "warehouse.duckdb", root / "target", artifacts=True)
     load_folder(FIXTURES_DIR / "scenario", warehouse.path, progress=False)
     warehouse.dbt("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
                   "--vars", json.dumps(OVERRIDES))

@@ -218,7 +218,9 @@ def second_definition_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scr
     project = project_copy(root / "project")
     for seed, edit in SEED_EDITS.items():
         _edit_seed(project / "seeds" / f"{seed}.csv", edit)
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target", project_dir=project)
+    warehouse = ScratchWarehouse(
+        path=root / "warehouse.duckdb", target_dir=root / "target", project_dir=project, artifacts=True
+    )
     load_folder(FIXTURES_DIR / "scenario", warehouse.path, progress=False)
     variables = json.dumps(SECOND_DEFINITION)
     # The relations the unit tests read, with no rows (they need the columns only).

@@ -62,7 +62,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> ScratchWarehouse:
         csv.writer(handle, lineterminator="\n").writerows(
             [[NEW_STEP, "template_gallery_viewed"], [NEW_STEP, "teammate_invited"]]
         )
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target", project_dir=project)
+    warehouse = ScratchWarehouse(
+        path=root / "warehouse.duckdb", target_dir=root / "target", project_dir=project, artifacts=True
+    )
     load_folder(FIXTURES_DIR / "scenario", warehouse.path, progress=False)
     # Both marts, their parents, and the tests whose models are all built (the seed's, the
     # unit tests, the consistency test between the two marts).
