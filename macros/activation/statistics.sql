@@ -161,9 +161,3 @@
     {%- set p_value = '(2.0 * ' ~ _normal_upper_tail('abs(' ~ z ~ ')') ~ ')' -%}
     (case when {{ p_value }} > 1.0 then 1.0 else {{ p_value }} end)
 {%- endmacro %}
-
-{#- The two-sided p-value of the pooled two-proportion z-test in one expression (the two
-    macros above composed), for callers that test a handful of rows. -#}
-{% macro two_proportion_p_value(x1, n1, x2, n2) -%}
-    {{ two_sided_p_value(two_proportion_z(x1, n1, x2, n2)) }}
-{%- endmacro %}

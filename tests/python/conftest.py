@@ -112,9 +112,7 @@ class ScratchWarehouse:
     ) -> tuple[tuple[str, ...], Path | None, dict[str, str | None], bool]:
         """The arguments, working folder and environment of one dbt run (`dbt()` and
         `dbt_process()` alike), and whether its parse may seed the next new target folder."""
-        args = self._build_args(args)
-        if not self.artifacts and args and args[0] in ARTIFACT_COMMANDS and not {"--write-json", "--no-write-json"} & set(args):
-            args = (*args, "--no-write-json")
+        args = self._artifact_args(self._build_args(args))
         shares_parse = cwd is None and not PATH_VARIABLES & extra_env.keys() and self._laid_out_alike()
         # A run under variables of its own (a memory limit: part of the profile) parses
         # under another profile, and a project copy's parse holds its edits: neither is a
@@ -139,6 +137,15 @@ class ScratchWarehouse:
         if "event_collector" in _vars_named(_vars_of(args)):
             return args
         return (*args, "--exclude-resource-type", "unit_test")
+
+    def _artifact_args(self, args: tuple[str, ...]) -> tuple[str, ...]:
+        """`args` with `--no-write-json` when this warehouse's tests read no JSON artifact
+        (`artifacts`), the command runs nodes, and the caller chose nothing itself."""
+        if self.artifacts or not args or args[0] not in ARTIFACT_COMMANDS:
+            return args
+        if {"--write-json", "--no-write-json"} & set(args):
+            return args
+        return (*args, "--no-write-json")
 
     def _laid_out_alike(self) -> bool:
         """Whether this warehouse is laid out as `in_folder` makes one: the runs whose
@@ -242,8 +249,10 @@ def _vars_of(args: tuple[str, ...]) -> str | None:
 
 
 def _vars_named(variables: str | None) -> set[str]:
-    """The names a `--vars` value sets (YAML or JSON, as dbt reads it)."""
-    return set(yaml.safe_load(variables) or {}) if variables else set()
+    """The names a `--vars` value sets (YAML or JSON, as dbt reads it); none for a value
+    that is not a mapping (dbt refuses it before any node runs)."""
+    loaded = yaml.safe_load(variables) if variables else None
+    return set(loaded) if isinstance(loaded, dict) else set()
 
 
 def _keep_parse(args: tuple[str, ...], parse: Path) -> None:
