@@ -7,9 +7,10 @@
 -- Incremental (docs/incremental-builds.md; delete+insert on event_id): a run resolves
 -- again exactly the events whose answer can have changed since the last run, which
 -- int_events__restated lists (arrivals, changed context, identity restated by a late
--- identify call); the logic below is the full refresh's, over those events. Every row
--- written carries loaded_through, a stamp later than any earlier run's (the latest clean
--- received_at), so the models downstream take exactly the rows written since they ran.
+-- identify call); the logic below is the full refresh's, over those events, and only the
+-- rows that came out different are written. Every row written carries loaded_through, a
+-- stamp later than any earlier run's (the latest clean received_at), so the models
+-- downstream take exactly the rows written since they ran.
 
 {{
     config(
@@ -140,7 +141,7 @@ identified as (
         on clean_events.anonymous_id = anonymous_id_owners.anonymous_id
 ),
 
-final as (
+resolved as (
     select
         identified.event_id,
         identified.event_name,
@@ -175,6 +176,17 @@ final as (
         on coalesce(identified.own_account_id, people.account_id) = accounts.account_id
     left join tracking_plan
         on identified.event_name = tracking_plan.event_name
+),
+
+-- An incremental run writes only the events whose row changed (macro rows_that_changed):
+-- the lookback re-reads hours of events each run, and rewriting them unchanged would
+-- restamp them and send their people through every model downstream again.
+final as (
+    {%- if incremental_run %}
+    {{ rows_that_changed('resolved', 'event_id') }}
+    {%- else %}
+    select * from resolved
+    {%- endif %}
 )
 
 select * from final
