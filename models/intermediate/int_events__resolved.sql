@@ -109,18 +109,9 @@ sightings as (
 anonymous_id_owners as (
     select
         anonymous_id,
-        user_id
-    from (
-        select
-            anonymous_id,
-            user_id,
-            row_number() over (
-                partition by anonymous_id
-                order by occurred_at, event_id
-            ) as sighting_rank
-        from sightings
-    ) as ranked_sightings
-    where sighting_rank = 1
+        {{ first_value_by('user_id', 'occurred_at, event_id') }} as user_id
+    from sightings
+    group by anonymous_id
 ),
 
 identified as (

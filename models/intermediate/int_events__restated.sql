@@ -181,22 +181,13 @@ touched_anonymous_ids as (
 anonymous_id_owners as (
     select
         anonymous_id,
-        user_id
-    from (
-        select
-            anonymous_id,
-            user_id,
-            row_number() over (
-                partition by anonymous_id
-                order by occurred_at, event_id
-            ) as sighting_rank
-        from {{ ref('int_events__classified') }}
-        where
-            event_outcome = 'clean'
-            and user_id is not null
-            and anonymous_id in (select touched_anonymous_ids.anonymous_id from touched_anonymous_ids)
-    ) as ranked_sightings
-    where sighting_rank = 1
+        {{ first_value_by('user_id', 'occurred_at, event_id') }} as user_id
+    from {{ ref('int_events__classified') }}
+    where
+        event_outcome = 'clean'
+        and user_id is not null
+        and anonymous_id in (select touched_anonymous_ids.anonymous_id from touched_anonymous_ids)
+    group by anonymous_id
 ),
 
 -- Anonymous events resolved earlier to a user who is no longer the first sighting.
