@@ -172,12 +172,16 @@ resolved as (
 -- An incremental run writes only the events whose row changed (macro rows_that_changed):
 -- the lookback re-reads hours of events each run, and rewriting them unchanged would
 -- restamp them and send their people through every model downstream again.
-final as (
-    {%- if incremental_run %}
-    {{ rows_that_changed('resolved', 'event_id') }}
-    {%- else %}
-    select * from resolved
-    {%- endif %}
-)
+{% if incremental_run %}
+    final as (
+        {{ rows_that_changed('resolved', 'event_id') }}
+    )
+
+{% else %}
+    final as (
+        select * from resolved
+    )
+
+{% endif %}
 
 select * from final
