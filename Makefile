@@ -83,9 +83,11 @@ lint: install
 	$(BIN)/ruff check
 	$(BIN)/lint-imports
 
-## bench: build times at three scales (cached data in bench/.cache), table in bench/results.md.
+## bench: build times at 1M and 10M events (cached data in bench/.cache), on both journey
+## shapes: the demo's in bench/results.md, short journeys in bench/results_short.md.
 bench: install
-	$(BIN)/python -m activation_warehouse.dev bench
+	$(BIN)/python -m activation_warehouse.dev bench --shape demo --out bench/results.md
+	$(BIN)/python -m activation_warehouse.dev bench --shape short --out bench/results_short.md
 
 ## bench-engines: a full build on DuckDB, PostgreSQL and Spark at the default scale and at
 ## 1M events, each compared with DuckDB mart by mart; table in bench/engines.md.

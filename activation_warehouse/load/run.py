@@ -37,6 +37,12 @@ APPENDED_TABLES = frozenset({"events"})
 PAUSE_VARIABLE = "ACTIVATION_WAREHOUSE_LOAD_PAUSE_AT"
 PAUSE_SECONDS = 300
 
+#: DuckDB's memory limit for a load: the build's (profiles.yml, the same variable and
+#: default; test_resource_bounds checks they agree). Without it DuckDB takes 80% of the
+#: RAM, and a load of 100M events peaked at 20 GB (docs/performance.md).
+MEMORY_LIMIT_VARIABLE = "ACTIVATION_WAREHOUSE_MEMORY_LIMIT"
+MEMORY_LIMIT_DEFAULT = "3GB"
+
 
 def load_folder(
     folder: Path,
@@ -87,6 +93,13 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     except (duckdb.Error, OSError) as error:
         raise LoadError(f"{warehouse}: cannot open the warehouse: {one_line(error)}") from None
     connection.execute("set TimeZone = 'UTC'")
+    limit = os.environ.get(MEMORY_LIMIT_VARIABLE) or MEMORY_LIMIT_DEFAULT
+    try:
+        # (SET takes no parameter; a quote in the value could only break the statement.)
+        connection.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
+    except duckdb.Error as error:
+        connection.close()
+        raise LoadError(f"{MEMORY_LIMIT_VARIABLE}={limit}: not a memory limit DuckDB takes: {one_line(error)}") from None
     return connection
 
 

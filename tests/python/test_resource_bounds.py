@@ -80,3 +80,18 @@ def test_a_build_under_a_small_memory_limit_completes_with_the_same_marts(
     )
     assert not (elsewhere / "target").exists()
     assert mart_differences(roomy, tight) == []
+
+
+def test_the_loader_takes_the_builds_memory_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load runs under the build's limit: the same variable, and the same default as
+    profiles.yml (read from its text, so a change to one that forgets the other fails)."""
+    from activation_warehouse.load.run import MEMORY_LIMIT_DEFAULT, MEMORY_LIMIT_VARIABLE, _connect
+    from activation_warehouse.paths import PROJECT_DIR
+
+    profile = (PROJECT_DIR / "profiles.yml").read_text()
+    assert f"env_var('{MEMORY_LIMIT_VARIABLE}', '{MEMORY_LIMIT_DEFAULT}')" in profile
+    monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "700MB")
+    connection = _connect(tmp_path / "w.duckdb")
+    # DuckDB reports the limit in binary units: 700 MB is 667.5 MiB.
+    assert connection.execute("select current_setting('memory_limit')").fetchone() == ("667.5 MiB",)
+    connection.close()
