@@ -153,7 +153,7 @@ def benchmark_scale(events: int, runs: int, work_dir: Path, shape: str = "demo")
     target = work_dir / "target"
     keys = (
         "build_s", "run_s", "run_models_s", "incremental_s", "incremental_models_s", "startup_s",
-        "path_s", "path_models_s", "floor_s", "idle_s", "idle_models_s", "peak_mb",
+        "path_s", "path_models_s", "floor_s", "idle_s", "idle_models_s", "peak_mb", "floor_peak_mb",
         "path_over_floor", "incremental_over_run",
     )
     samples: dict[str, list[float]] = {key: [] for key in keys}
@@ -189,9 +189,10 @@ def benchmark_scale(events: int, runs: int, work_dir: Path, shape: str = "demo")
         samples["path_s"].append(path.seconds)
         samples["floor_s"].append(floor.seconds)
         samples["incremental_s"].append(incremental.seconds)
-        samples["peak_mb"].append(
-            max(t.peak_rss_mb for t in (build, full_run, startup, path, floor, incremental, idle))
-        )
+        # dbt's peak (DuckDB works inside the dbt process) apart from the floor script's, a
+        # plain DuckDB session under DuckDB's own limit: the build is what the target bounds.
+        samples["peak_mb"].append(max(t.peak_rss_mb for t in (build, full_run, startup, path, incremental, idle)))
+        samples["floor_peak_mb"].append(floor.peak_rss_mb)
         print(
             f"  {raw_events:>12,} events  run {run + 1}/{runs}: build {build.seconds:6.1f} s, "
             f"run {full_run.seconds:6.1f} s, incremental (+{new_day:,} events) {incremental.seconds:6.1f} s, "
@@ -202,6 +203,7 @@ def benchmark_scale(events: int, runs: int, work_dir: Path, shape: str = "demo")
         warehouse.unlink(missing_ok=True)
     result = {key: statistics.median(values) for key, values in samples.items()}
     result["peak_mb"] = max(samples["peak_mb"])
+    result["floor_peak_mb"] = max(samples["floor_peak_mb"])
     # Each run's paired ratios, kept for the table: a median hides how far runs spread.
     for key in PAIRED:
         for number, value in enumerate(samples[key], start=1):
@@ -236,7 +238,8 @@ def ratios(results: list[dict[str, float]]) -> list[tuple[str, float, str]]:
          f"({_per_run(large, 'incremental_over_run')})", large["incremental_over_run"], "<= 0.05"),
         ("incremental run with nothing new / full run, wall", large["idle_s"] / large["run_s"], ""),
         ("incremental run with nothing new, wall (s)", large["idle_s"], "<= 8"),
-        ("peak memory of the process tree (GB)", large["peak_mb"] / 1024, "<= 4"),
+        ("peak memory of a dbt command (GB)", large["peak_mb"] / 1024, "<= 4"),
+        ("peak memory of the floor script (GB)", large["floor_peak_mb"] / 1024, ""),
     ]
     if len(results) >= 2:
         small = results[-2]
@@ -258,7 +261,7 @@ def render(results: list[dict[str, float]], runs: int) -> str:
         f"{platform.python_version()}, DuckDB {duckdb.__version__}; median of {runs} run(s); {datetime.now():%Y-%m-%d}",
         "",
         "| raw events | dbt build (s) | dbt run, full (s) | of which models (s) | events/s (build) "
-        "| peak memory (MB) | incremental run, +1 day (s) | of which models (s) | dbt start-up (s) "
+        "| peak memory, dbt (MB) | incremental run, +1 day (s) | of which models (s) | dbt start-up (s) "
         "| fct_user_activation path (s) | of which models (s) | floor script (s) "
         "| incremental run, nothing new (s) | of which models (s) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
