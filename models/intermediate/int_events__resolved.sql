@@ -88,30 +88,11 @@ tracking_plan as (
 
 {% endif %}
 
--- Clean events carrying both ids: sightings of an anonymous id with a user (in an
--- incremental run, of the anonymous ids of the events resolved).
-sightings as (
-    select
-        anonymous_id,
-        user_id,
-        occurred_at,
-        event_id
-    from {{ ref('int_events__classified') }}
-    where
-        event_outcome = 'clean'
-        and user_id is not null
-        -- (in an incremental run, restricted to the anonymous ids of the events resolved)
-        and anonymous_id {{ 'in (select anonymous_id from clean_events)' if incremental_run else 'is not null' }}
-),
-
 -- The first clean event, by (occurred_at, event_id), that carries both ids decides whom
--- an anonymous id belongs to.
+-- an anonymous id belongs to (macro anonymous_id_owners; in an incremental run, only the
+-- anonymous ids of the events resolved are looked up).
 anonymous_id_owners as (
-    select
-        anonymous_id,
-        {{ first_value_by('user_id', 'occurred_at, event_id') }} as user_id
-    from sightings
-    group by anonymous_id
+    {{ anonymous_id_owners('select anonymous_id from clean_events' if incremental_run else none) | indent(4) }}
 ),
 
 identified as (

@@ -176,18 +176,9 @@ touched_anonymous_ids as (
     where anonymous_id is not null
 ),
 
--- Their owners now: the first clean event, by (occurred_at, event_id), carrying both the
--- anonymous id and a user (the rule of int_events__resolved).
+-- Their owners now (macro anonymous_id_owners, the rule int_events__resolved applies).
 anonymous_id_owners as (
-    select
-        anonymous_id,
-        {{ first_value_by('user_id', 'occurred_at, event_id') }} as user_id
-    from {{ ref('int_events__classified') }}
-    where
-        event_outcome = 'clean'
-        and user_id is not null
-        and anonymous_id in (select touched_anonymous_ids.anonymous_id from touched_anonymous_ids)
-    group by anonymous_id
+    {{ anonymous_id_owners('select touched_anonymous_ids.anonymous_id from touched_anonymous_ids') | indent(4) }}
 ),
 
 -- Anonymous events resolved earlier to a user who is no longer the first sighting.
