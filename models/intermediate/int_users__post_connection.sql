@@ -19,20 +19,11 @@ milestone_state as (
     where connected_at is not null
 ),
 
-events as (
-    select * from {{ ref('int_events__resolved') }}
-),
-
 sessionized as (
     select
         event_id,
         session_id
     from {{ ref('int_events__sessionized') }}
-),
-
-sessions as (
-    select * from {{ ref('int_sessions') }}
-    where person_type = 'user'
 ),
 
 -- Events that reach the activation milestone are the "value events".
@@ -57,43 +48,57 @@ connected as (
         on milestone_state.user_id = users.user_id
 ),
 
--- The user's own events in (connected_at, connected_at + post_connection_minutes].
-first_minutes_events as (
+-- The user's own events after the connection, up to the as-of time; those in
+-- (connected_at, connected_at + post_connection_minutes] are its first minutes. Each use
+-- of an event table reads it itself, never through a CTE that two parts of the query
+-- share: DuckDB and PostgreSQL materialise such a CTE whole, and at 100M events that
+-- copy spilled more than 40 GB (docs/performance.md).
+events_after_connection as (
     select
         connected.user_id,
         events.event_name,
         events.is_user_action,
         events.occurred_at,
+        {{ elapsed_seconds('connected.connected_at', 'events.occurred_at') }} <= {{ post_connection_seconds }}
+            as is_in_first_minutes,
         value_event_names.event_name is not null as is_value_event,
         connected.first_value_at
     from connected
-    inner join events
+    inner join {{ ref('int_events__resolved') }} as events
         on connected.user_id = events.user_id
         and connected.connected_at < events.occurred_at
         and connected.as_of >= events.occurred_at
-        and {{ elapsed_seconds('connected.connected_at', 'events.occurred_at') }} <= {{ post_connection_seconds }}
     left join value_event_names
         on events.event_name = value_event_names.event_name
 ),
 
-first_minutes as (
+-- The next action: the first user action strictly after the connection (so never the
+-- connection event itself, nor another action at the same instant), at or before the
+-- as-of time; value or not, it shows whether the user kept going after connecting. Then
+-- what the first minutes held.
+after_connection as (
     select
         user_id,
-        count(case when is_user_action then 1 end) as post_connection_actions,
-        max(case when is_user_action and is_value_event then 1 else 0 end) = 1 as had_value_event_post_connection,
-        max(case when event_name = 'empty_state_viewed' then 1 else 0 end) = 1 as saw_empty_state_post_connection,
+        min(case when is_user_action then occurred_at end) as next_action_at,
+        count(case when is_in_first_minutes and is_user_action then 1 end) as post_connection_actions,
+        max(case when is_in_first_minutes and is_user_action and is_value_event then 1 else 0 end) = 1
+            as had_value_event_post_connection,
+        max(case when is_in_first_minutes and event_name = 'empty_state_viewed' then 1 else 0 end) = 1
+            as saw_empty_state_post_connection,
         -- The drivers look only before first value: what came after it cannot explain it.
         max(case
-            when event_name = 'empty_state_viewed'
+            when is_in_first_minutes
+                and event_name = 'empty_state_viewed'
                 and (first_value_at is null or occurred_at <= first_value_at) then 1
             else 0
         end) = 1 as saw_empty_state_before_value_post_connection,
         max(case
-            when event_name = 'template_gallery_viewed'
+            when is_in_first_minutes
+                and event_name = 'template_gallery_viewed'
                 and (first_value_at is null or occurred_at <= first_value_at) then 1
             else 0
         end) = 1 as viewed_template_gallery_before_value_post_connection
-    from first_minutes_events
+    from events_after_connection
     group by user_id
 ),
 
@@ -108,7 +113,7 @@ connection_events as (
         events.occurred_at,
         events.error_code
     from connected
-    inner join events
+    inner join {{ ref('int_events__resolved') }} as events
         on connected.connection_id = events.connection_id
         and events.event_name in ('sync_completed', 'sync_failed')
         and connected.as_of >= events.occurred_at
@@ -165,22 +170,6 @@ first_sync_error as (
     where failure_rank = 1
 ),
 
--- The first user action strictly after the connection (so never the connection event
--- itself, nor another action at the same instant), at or before the as-of time: value or
--- not, it shows whether the user kept going after connecting.
-next_action as (
-    select
-        connected.user_id,
-        min(events.occurred_at) as next_action_at
-    from connected
-    inner join events
-        on connected.user_id = events.user_id
-        and events.is_user_action
-        and connected.connected_at < events.occurred_at
-        and connected.as_of >= events.occurred_at
-    group by connected.user_id
-),
-
 connecting_session as (
     select
         connected.user_id,
@@ -189,8 +178,9 @@ connecting_session as (
     from connected
     inner join sessionized
         on connected.connection_event_id = sessionized.event_id
-    inner join sessions
+    inner join {{ ref('int_sessions') }} as sessions
         on sessionized.session_id = sessions.session_id
+        and sessions.person_type = 'user'
 ),
 
 returns as (
@@ -200,8 +190,9 @@ returns as (
     from connecting_session
     inner join connected
         on connecting_session.user_id = connected.user_id
-    inner join sessions
+    inner join {{ ref('int_sessions') }} as sessions
         on connecting_session.user_id = sessions.user_id
+        and sessions.person_type = 'user'
         and connecting_session.connecting_session_started_at < sessions.started_at
         and connected.as_of >= sessions.started_at
     group by connecting_session.user_id
@@ -211,15 +202,15 @@ final as (
     select
         connected.user_id,
         {{ elapsed_minutes('connected.connected_at', 'connected.first_value_at') }} as minutes_to_first_value,
-        next_action.next_action_at,
-        {{ elapsed_minutes('connected.connected_at', 'next_action.next_action_at') }} as minutes_to_next_action,
-        coalesce(first_minutes.post_connection_actions, 0) as post_connection_actions,
-        coalesce(first_minutes.had_value_event_post_connection, false) as had_value_event_post_connection,
-        coalesce(first_minutes.saw_empty_state_post_connection, false) as saw_empty_state_post_connection,
+        after_connection.next_action_at,
+        {{ elapsed_minutes('connected.connected_at', 'after_connection.next_action_at') }} as minutes_to_next_action,
+        coalesce(after_connection.post_connection_actions, 0) as post_connection_actions,
+        coalesce(after_connection.had_value_event_post_connection, false) as had_value_event_post_connection,
+        coalesce(after_connection.saw_empty_state_post_connection, false) as saw_empty_state_post_connection,
         coalesce(sync_failures.had_sync_failed_post_connection, false) as had_sync_failed_post_connection,
-        coalesce(first_minutes.saw_empty_state_before_value_post_connection, false)
+        coalesce(after_connection.saw_empty_state_before_value_post_connection, false)
             as saw_empty_state_before_value_post_connection,
-        coalesce(first_minutes.viewed_template_gallery_before_value_post_connection, false)
+        coalesce(after_connection.viewed_template_gallery_before_value_post_connection, false)
             as viewed_template_gallery_before_value_post_connection,
         readiness.data_ready_at,
         -- A backend clock a little behind the client's must not make readiness negative.
@@ -232,10 +223,8 @@ final as (
         connecting_session.connecting_session_minutes,
         returns.returned_at
     from connected
-    left join first_minutes
-        on connected.user_id = first_minutes.user_id
-    left join next_action
-        on connected.user_id = next_action.user_id
+    left join after_connection
+        on connected.user_id = after_connection.user_id
     left join readiness
         on connected.user_id = readiness.user_id
     left join sync_failures
