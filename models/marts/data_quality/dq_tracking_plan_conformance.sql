@@ -30,7 +30,33 @@ events as (
         event_name,
         cast(occurred_at as date) as check_date,
         cast(received_at as date) as received_date,
+        is_in_tracking_plan
+    from {{ ref('int_events__resolved') }}
+),
+
+-- The checks read the events once, counted per day, received day and name: a CTE that
+-- several parts read is materialised whole by DuckDB and PostgreSQL, which at 100M
+-- events spilled gigabytes. Only the required-property check reads the events again,
+-- for their properties (planned_events).
+event_counts as (
+    select
+        check_date,
+        received_date,
+        event_name,
         is_in_tracking_plan,
+        count(*) as event_count
+    from events
+    group by
+        check_date,
+        received_date,
+        event_name,
+        is_in_tracking_plan
+),
+
+planned_events as (
+    select
+        event_name,
+        cast(occurred_at as date) as check_date,
         properties
     from {{ ref('int_events__resolved') }}
 ),
@@ -45,25 +71,25 @@ required_properties as (
 daily_events as (
     select
         check_date,
-        count(*) as day_events
-    from events
+        cast(sum(event_count) as {{ dbt.type_bigint() }}) as day_events
+    from event_counts
     group by check_date
 ),
 
 out_of_plan as (
     select
-        events.check_date,
-        events.event_name,
+        event_counts.check_date,
+        event_counts.event_name,
         cast(null as {{ text }}) as property_name,
         daily_events.day_events as checked_events,
-        count(*) as nonconforming_events
-    from events
+        cast(sum(event_counts.event_count) as {{ dbt.type_bigint() }}) as nonconforming_events
+    from event_counts
     inner join daily_events
-        on events.check_date = daily_events.check_date
-    where not events.is_in_tracking_plan
+        on event_counts.check_date = daily_events.check_date
+    where not event_counts.is_in_tracking_plan
     group by
-        events.check_date,
-        events.event_name,
+        event_counts.check_date,
+        event_counts.event_name,
         daily_events.day_events
 ),
 
@@ -93,14 +119,14 @@ out_of_plan_windowed as (
 -- The required key comes from the seed row: it is passed to the JSON lookup as a value.
 property_values as (
     select
-        events.check_date,
-        events.event_name,
+        planned_events.check_date,
+        planned_events.event_name,
         required_properties.property_name,
-        {{ json_property_named_by('events.properties', 'required_properties.property_name') }}
+        {{ json_property_named_by('planned_events.properties', 'required_properties.property_name') }}
             as property_value
-    from events
+    from planned_events
     inner join required_properties
-        on events.event_name = required_properties.event_name
+        on planned_events.event_name = required_properties.event_name
 ),
 
 property_presence as (
@@ -232,8 +258,8 @@ share_checks as (
 received_days as (
     select
         received_date,
-        count(*) as received_events
-    from events
+        cast(sum(event_count) as {{ dbt.type_bigint() }}) as received_events
+    from event_counts
     group by received_date
 ),
 
@@ -241,8 +267,8 @@ received_out_of_plan as (
     select
         received_date,
         event_name,
-        count(*) as name_events
-    from events
+        cast(sum(event_count) as {{ dbt.type_bigint() }}) as name_events
+    from event_counts
     where not is_in_tracking_plan
     group by
         received_date,
