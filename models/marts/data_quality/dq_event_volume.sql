@@ -36,12 +36,27 @@ day_offsets as (
     {{ integer_sequence(4, 'day_offset') }}
 ),
 
+-- The events are read once, counted per name and day; the parts below read the counts (a
+-- CTE that several parts read is materialised whole by DuckDB and PostgreSQL).
+name_day_counts as (
+    select
+        event_name,
+        event_date,
+        is_in_tracking_plan,
+        count(*) as events
+    from events
+    group by
+        event_name,
+        event_date,
+        is_in_tracking_plan
+),
+
 event_names as (
     select
         event_name,
         min(case when is_in_tracking_plan then 1 else 0 end) = 1 as is_in_tracking_plan,
         min(event_date) as first_date
-    from events
+    from name_day_counts
     group by event_name
 ),
 
@@ -54,7 +69,7 @@ received_through as (
 
 last_day as (
     select max(event_date) as last_date
-    from events
+    from name_day_counts
 ),
 
 spine as (
@@ -72,8 +87,8 @@ daily_counts as (
     select
         event_name,
         event_date,
-        count(*) as events
-    from events
+        cast(sum(events) as {{ dbt.type_bigint() }}) as events
+    from name_day_counts
     group by
         event_name,
         event_date
