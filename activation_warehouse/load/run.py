@@ -41,7 +41,7 @@ PAUSE_SECONDS = 300
 #: default; test_resource_bounds checks they agree). Without it DuckDB takes 80% of the
 #: RAM, and a load of 100M events peaked at 20 GB (docs/performance.md).
 MEMORY_LIMIT_VARIABLE = "ACTIVATION_WAREHOUSE_MEMORY_LIMIT"
-MEMORY_LIMIT_DEFAULT = "50%"
+MEMORY_LIMIT_DEFAULT = "3GB"
 
 
 def load_folder(

@@ -1,8 +1,8 @@
 """Resource bounds: DuckDB's memory limit and spill folder come from the environment, and a
 build under a deliberately small limit spills to disk instead of failing or being killed.
 
-The profile reads ACTIVATION_WAREHOUSE_MEMORY_LIMIT (default 50% of the machine's RAM, the
-share DuckDB advises against the OOM killer) and ACTIVATION_WAREHOUSE_TEMP_DIR (default
+The profile reads ACTIVATION_WAREHOUSE_MEMORY_LIMIT (default 3GB: the bound a 10M build and a
+100M run were measured under, docs/performance.md "Memory") and ACTIVATION_WAREHOUSE_TEMP_DIR (default
 beside the warehouse file: `<file>.tmp`), both set once when the database opens (profiles.yml says why). The
 smallest limit that completed the default demo when measured is in the README,
 "Settings"; the test runs at a limit with headroom above it, so it proves spilling works
