@@ -21,6 +21,19 @@
 
 {{- run_window_dependency() }}
 
+{#- An incremental run reads only the rewritten events (true: every event). #}
+{%- set rewritten_only = 'event_id in (select event_id from rewritten_events)' if is_incremental() else 'true' %}
+
+{#- The columns on each side of session_id, in the contract's order. #}
+{%- set columns_before_session = [
+    'event_id', 'event_name', 'occurred_at', 'received_at', 'user_id', 'anonymous_id', 'account_id'
+] %}
+{%- set columns_after_session = [
+    'is_identified_from_anonymous_id', 'is_user_action', 'is_in_tracking_plan', 'has_valid_properties',
+    'properties', 'connection_id', 'source_type', 'error_code', 'is_test_account', 'is_internal_user',
+    'is_excluded_from_metrics'
+] %}
+
 with
 
 {% if is_incremental() %}
@@ -38,11 +51,19 @@ with
 
 {% endif %}
 
-events as (
+-- Only user actions have a session (int_events__sessionized holds them alone), so only
+-- they go through the join on event_id; the other events, over half, pass by it. At 100M
+-- events under 3 GB the join's hash table does not fit, and every row probing it was
+-- spilled with it, properties and all. Each branch reads the table itself: a CTE read
+-- twice would be materialised whole (docs/performance.md).
+user_actions as (
     select * from {{ ref('int_events__resolved') }}
-    {%- if is_incremental() %}
-    where event_id in (select event_id from rewritten_events)
-    {%- endif %}
+    where is_user_action and {{ rewritten_only }}
+),
+
+other_events as (
+    select * from {{ ref('int_events__resolved') }}
+    where not is_user_action and {{ rewritten_only }}
 ),
 
 sessionized as (
@@ -50,35 +71,31 @@ sessionized as (
         event_id,
         session_id
     from {{ ref('int_events__sessionized') }}
-    {%- if is_incremental() %}
-    where event_id in (select event_id from rewritten_events)
-    {%- endif %}
+    where {{ rewritten_only }}
+),
+
+user_actions_in_sessions as (
+    select
+        user_actions.{{ columns_before_session | join(', user_actions.') }},
+        sessionized.session_id,
+        user_actions.{{ columns_after_session | join(', user_actions.') }}
+    from user_actions
+    left join sessionized
+        on user_actions.event_id = sessionized.event_id
+),
+
+other_events_without_session as (
+    select
+        {{ columns_before_session | join(', ') }},
+        cast(null as {{ dbt.type_string() }}) as session_id,
+        {{ columns_after_session | join(', ') }}
+    from other_events
 ),
 
 final as (
-    select
-        events.event_id,
-        events.event_name,
-        events.occurred_at,
-        events.received_at,
-        events.user_id,
-        events.anonymous_id,
-        events.account_id,
-        sessionized.session_id,
-        events.is_identified_from_anonymous_id,
-        events.is_user_action,
-        events.is_in_tracking_plan,
-        events.has_valid_properties,
-        events.properties,
-        events.connection_id,
-        events.source_type,
-        events.error_code,
-        events.is_test_account,
-        events.is_internal_user,
-        events.is_excluded_from_metrics
-    from events
-    left join sessionized
-        on events.event_id = sessionized.event_id
+    select * from user_actions_in_sessions
+    union all
+    select * from other_events_without_session
 )
 
 select * from final
