@@ -104,3 +104,26 @@
     {%- endif -%}
     (select {{ column }} from {{ window }} where model_name = '{{ model_name }}')
 {%- endmacro %}
+
+{#- Whether `upstream` (a ref) holds a row stamped after the calling model's run window,
+    i.e. anything the model has not consumed yet; asked with one query before the model's
+    SQL is written. A model whose incremental run takes upstream rows only by that stamp
+    writes nothing when there is none, and can say so instead of letting the engine find
+    it out: DuckDB scans and probes every row of a join even when the other side is empty
+    (docs/performance.md, "An hourly run with nothing new"). True when there is no
+    execution to ask in (parsing), so the model's full SQL is what dbt sees then. -#}
+{% macro has_rows_after_run_window(upstream, stamp_column='loaded_through') -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set probe -%}
+        select count(*) as later_rows
+        from (
+            select 1 as found
+            from {{ upstream }}
+            where {{ stamp_column }} > {{ run_window('loaded_through') }}
+            limit 1
+        ) as later
+    {%- endset -%}
+    {{ return(run_query(probe).columns[0].values()[0] | int > 0) }}
+{%- endmacro %}

@@ -13,7 +13,8 @@
 -- t) is cut again, numbered after the kept sessions. A late action that merges, extends
 -- or splits sessions therefore rewrites all of them, and an action no longer the person's
 -- is deleted: it is written as a row without a session (a tombstone) that the post-hook
--- removes, so no stale row survives.
+-- removes, so no stale row survives. When int_events__resolved wrote nothing since, the
+-- run writes nothing without reading the actions (an hourly run with nothing new).
 
 {{
     config(
@@ -28,6 +29,8 @@
 {{- run_window_dependency() }}
 
 {%- set incremental_run = is_incremental() %}
+{%- set nothing_written_upstream = incremental_run
+    and not has_rows_after_run_window(ref('int_events__resolved')) %}
 
 {%- set timeout_seconds = setting('session_timeout_minutes') * 60 %}
 
@@ -249,22 +252,35 @@ sessionized as (
 
 {% endif %}
 
-final as (
-    select
-        written.event_id,
-        written.occurred_at,
-        written.person_type,
-        written.person_id,
-        written.user_id,
-        written.anonymous_id,
-        written.account_id,
-        written.is_excluded_from_metrics,
-        written.session_number,
-        written.session_id,
-        -- Bookkeeping of the incremental build: the upstream rows consumed.
-        loaded.loaded_through
-    from written
-    cross join loaded
-)
+{% if nothing_written_upstream %}
+    -- Nothing written by int_events__resolved since this model last ran: every change
+    -- above starts from such a row, so no person is touched and the run writes no row.
+    -- Said here rather than found by the engine, which would read every action to join
+    -- it to no one (macro has_rows_after_run_window); the CTEs above go unread.
+    final as (
+        select * from {{ this }}
+        where false
+    )
+
+{% else %}
+    final as (
+        select
+            written.event_id,
+            written.occurred_at,
+            written.person_type,
+            written.person_id,
+            written.user_id,
+            written.anonymous_id,
+            written.account_id,
+            written.is_excluded_from_metrics,
+            written.session_number,
+            written.session_id,
+            -- Bookkeeping of the incremental build: the upstream rows consumed.
+            loaded.loaded_through
+        from written
+        cross join loaded
+    )
+
+{% endif %}
 
 select * from final

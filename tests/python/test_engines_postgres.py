@@ -96,32 +96,34 @@ def test_postgres_incremental_runs_end_where_a_duckdb_full_refresh_ends(
     postgres: PostgresSettings, tmp_path: Path
 ) -> None:
     """The incremental timeline of test_incremental (late, replaced, re-identified and
-    duplicate events over four batches), run on PostgreSQL with its delete+insert, ends
-    with the marts of a DuckDB full refresh of the same raw data."""
+    duplicate events over four batches, then a run with nothing new, where
+    int_events__sessionized takes its short cut), run on PostgreSQL with its delete+insert,
+    ends with the marts of a DuckDB full refresh of the same raw data."""
     from test_incremental import (
         ACCOUNTS, APP_TABLE_CHANGES, BATCH_1, BATCH_2, BATCH_3, INCREMENTAL_SELECTION, USERS,
-        create_raw_tables, insert_rows,
+        compiled_code, create_raw_tables, insert_rows,
     )  # fmt: skip
     import duckdb
 
     # Laid out as every session build, so DuckDB's reference build starts from the
     # session's parse; PostgreSQL's profile differs, so its first run parses in full.
     raw = ScratchWarehouse.in_folder(tmp_path / "duckdb", artifacts=True)
-    on_postgres = ScratchWarehouse(path=raw.path, target_dir=tmp_path / "postgres_target")
+    on_postgres = ScratchWarehouse(path=raw.path, target_dir=tmp_path / "postgres_target", artifacts=True)
     pg_env = {"ACTIVATION_WAREHOUSE_PG_DATABASE": postgres.database}
     create_raw_tables(raw.path)
     insert_rows(raw.path, "accounts", ACCOUNTS)
     insert_rows(raw.path, "users", USERS)
     drop_built_schemas(postgres)
     on_postgres.dbt("seed", "--target", "postgres", **pg_env)
-    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, []), start=1):
+    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, [], []), start=1):
         with duckdb.connect(str(raw.path)) as connection:
             for change in APP_TABLE_CHANGES.get(batch, ()):
                 connection.execute(change)
         insert_rows(raw.path, "events", rows)
         copy_raw_to_postgres(raw.path, postgres, progress=False)
-        selection = [] if batch == 4 else ["--select", *INCREMENTAL_SELECTION]
+        selection = [] if batch >= 4 else ["--select", *INCREMENTAL_SELECTION]
         on_postgres.dbt("run", "--target", "postgres", *selection, **pg_env)
+    assert "where false" in compiled_code(on_postgres, "int_events__sessionized")
     raw.dbt("seed")
     raw.dbt("run", "--full-refresh")
     compared, problems = compare_marts(raw, lambda s, t, c: read_postgres_table(s, t, c, postgres), "postgres")

@@ -47,6 +47,10 @@ incremental):
 batch 4, no event at all (span now internal in raw.users; a whole `dbt run`, incremental):
   context  span's events and session are internal traffic: the run rewrites them though no
            event arrived, so its rows need a stamp later than batch 3's
+batch 5, nothing at all (a whole `dbt run`, incremental): every table stays as it was, and
+  int_events__sessionized, whose upstream wrote nothing, writes nothing without reading
+  the actions (its short cut; batch 4's run, where int_events__resolved wrote rows, took
+  the whole logic)
 then the warehouse is compared, table by table, with a full refresh of the same raw data,
 and finally a row received 10 hours behind the latest one is appended: the incremental build
 stops with the restatement line naming its received day (it would miss the row), and the data
@@ -56,6 +60,7 @@ tests alone count it (tests/incremental, warn) and fail the reconciliation.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import shutil
 from collections.abc import Iterable
@@ -296,21 +301,30 @@ BEHIND_THE_LOOKBACK = event("late", "page_viewed", f"{D3} 01:00", f"{D3} 02:00",
 @pytest.fixture(scope="module")
 def timeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("incremental")
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
+    # (artifacts: each run's compiled SQL of int_events__sessionized is read from run_results.json.)
+    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target", artifacts=True)
     create_raw_tables(warehouse.path)
     insert_rows(warehouse.path, "accounts", ACCOUNTS)
     insert_rows(warehouse.path, "users", USERS)
     warehouse.dbt("seed")
-    after = {}
-    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, []), start=1):
+    after, sessionized_sql = {}, {}
+    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, [], []), start=1):
         with duckdb.connect(str(warehouse.path)) as connection:
             for change in APP_TABLE_CHANGES.get(batch, ()):
                 connection.execute(change)
         insert_rows(warehouse.path, "events", rows)
-        run_incremental(warehouse, everything=batch == 4)
+        run_incremental(warehouse, everything=batch >= 4)
         assert_reconciles(warehouse)
         after[batch] = snapshot(warehouse.path)
-    return {"warehouse": warehouse, "root": root, "after": after}
+        sessionized_sql[batch] = compiled_code(warehouse, "int_events__sessionized")
+    return {"warehouse": warehouse, "root": root, "after": after, "sessionized_sql": sessionized_sql}
+
+
+def compiled_code(warehouse: ScratchWarehouse, model: str) -> str:
+    """The SQL the last dbt invocation ran for `model` (run_results.json)."""
+    results = json.loads((warehouse.target_dir / "run_results.json").read_text())["results"]
+    (code,) = [r["compiled_code"] for r in results if r["unique_id"] == f"model.activation_warehouse.{model}"]
+    return code
 
 
 def _events(snapshot_: dict, *ids: str) -> dict[str, dict]:
@@ -488,6 +502,15 @@ def test_a_change_without_new_events_is_picked_up(timeline: dict) -> None:
 def test_the_incremental_build_equals_a_full_refresh(timeline: dict) -> None:
     expected = full_refresh_snapshot(timeline["warehouse"], timeline["root"])
     assert table_differences(timeline["after"][4], expected) == []
+
+
+def test_a_run_with_nothing_new_changes_nothing_and_skips_the_sessions_work(timeline: dict) -> None:
+    assert table_differences(timeline["after"][5], timeline["after"][4]) == []
+    # The short cut (an empty `final` read from the model's own table) only where
+    # int_events__resolved wrote nothing: batch 4 rewrote span's events, batch 5 nothing.
+    short_cut = "where false"
+    assert short_cut not in timeline["sessionized_sql"][4]
+    assert short_cut in timeline["sessionized_sql"][5]
 
 
 def test_rows_behind_the_lookback_stop_the_build_and_are_counted(timeline: dict) -> None:
