@@ -96,11 +96,11 @@ def test_postgres_incremental_runs_end_where_a_duckdb_full_refresh_ends(
     postgres: PostgresSettings, tmp_path: Path
 ) -> None:
     """The incremental timeline of test_incremental (late, replaced, re-identified and
-    duplicate events over four batches, then a run with nothing new, where
-    int_events__sessionized takes its short cut), run on PostgreSQL with its delete+insert,
-    ends with the marts of a DuckDB full refresh of the same raw data."""
+    duplicate events over five batches, then a run with nothing new, where
+    int_events__sessionized and fct_events take their short cut), run on PostgreSQL with
+    its delete+insert, ends with the marts of a DuckDB full refresh of the same raw data."""
     from test_incremental import (
-        ACCOUNTS, APP_TABLE_CHANGES, BATCH_1, BATCH_2, BATCH_3, INCREMENTAL_SELECTION, USERS,
+        ACCOUNTS, APP_TABLE_CHANGES, BATCH_1, BATCH_2, BATCH_3, BATCH_5, INCREMENTAL_SELECTION, USERS,
         compiled_code, create_raw_tables, insert_rows,
     )  # fmt: skip
     import duckdb
@@ -115,7 +115,7 @@ def test_postgres_incremental_runs_end_where_a_duckdb_full_refresh_ends(
     insert_rows(raw.path, "users", USERS)
     drop_built_schemas(postgres)
     on_postgres.dbt("seed", "--target", "postgres", **pg_env)
-    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, [], []), start=1):
+    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, [], BATCH_5, []), start=1):
         with duckdb.connect(str(raw.path)) as connection:
             for change in APP_TABLE_CHANGES.get(batch, ()):
                 connection.execute(change)
@@ -123,7 +123,7 @@ def test_postgres_incremental_runs_end_where_a_duckdb_full_refresh_ends(
         copy_raw_to_postgres(raw.path, postgres, progress=False)
         selection = [] if batch >= 4 else ["--select", *INCREMENTAL_SELECTION]
         on_postgres.dbt("run", "--target", "postgres", *selection, **pg_env)
-    assert "where false" in compiled_code(on_postgres, "int_events__sessionized")
+    assert all("where false" in compiled_code(on_postgres, m) for m in ("int_events__sessionized", "fct_events"))
     raw.dbt("seed")
     raw.dbt("run", "--full-refresh")
     compared, problems = compare_marts(raw, lambda s, t, c: read_postgres_table(s, t, c, postgres), "postgres")

@@ -47,10 +47,12 @@ incremental):
 batch 4, no event at all (span now internal in raw.users; a whole `dbt run`, incremental):
   context  span's events and session are internal traffic: the run rewrites them though no
            event arrived, so its rows need a stamp later than batch 3's
-batch 5, nothing at all (a whole `dbt run`, incremental): every table stays as it was, and
-  int_events__sessionized, whose upstream wrote nothing, writes nothing without reading
-  the actions (its short cut; batch 4's run, where int_events__resolved wrote rows, took
-  the whole logic)
+batch 5, received D3 12:00:05 (a whole `dbt run`, incremental):
+  calm     q1, a page view of a new person
+batch 6, nothing at all (a whole `dbt run`, incremental): every table stays as it was, and
+  int_events__sessionized and fct_events, whose upstream models wrote nothing, write
+  nothing without reading the events (their short cut; the runs before, where
+  int_events__resolved wrote rows, took the whole logic)
 then the warehouse is compared, table by table, with a full refresh of the same raw data,
 and finally a row received 10 hours behind the latest one is appended: the incremental build
 stops with the restatement line naming its received day (it would miss the row), and the data
@@ -294,6 +296,9 @@ BATCH_3 = [
     event("e_dup", "page_viewed", f"{D1} 08:29", f"{D3} 08:00:03", user="dup"),
     event("f3", "sync_completed", f"{D3} 11:59", f"{D3} 12:00", user="dup"),
 ]
+#: After batch 4's run, whose rows carry a stamp later than any received_at, a new event:
+#: its run stamps rows with its received_at again, the bound fct_events measures itself by.
+BATCH_5 = [event("q1", "page_viewed", f"{D3} 12:00:04", f"{D3} 12:00:05", user="calm")]
 #: Received 10 hours before the latest row: behind the 3-hour lookback.
 BEHIND_THE_LOOKBACK = event("late", "page_viewed", f"{D3} 01:00", f"{D3} 02:00", user="span")
 
@@ -301,14 +306,14 @@ BEHIND_THE_LOOKBACK = event("late", "page_viewed", f"{D3} 01:00", f"{D3} 02:00",
 @pytest.fixture(scope="module")
 def timeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("incremental")
-    # (artifacts: each run's compiled SQL of int_events__sessionized is read from run_results.json.)
+    # (artifacts: each run's compiled SQL of the models with a short cut, from run_results.json.)
     warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target", artifacts=True)
     create_raw_tables(warehouse.path)
     insert_rows(warehouse.path, "accounts", ACCOUNTS)
     insert_rows(warehouse.path, "users", USERS)
     warehouse.dbt("seed")
-    after, sessionized_sql = {}, {}
-    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, [], []), start=1):
+    after, short_cut_sql = {}, {}
+    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, [], BATCH_5, []), start=1):
         with duckdb.connect(str(warehouse.path)) as connection:
             for change in APP_TABLE_CHANGES.get(batch, ()):
                 connection.execute(change)
@@ -316,8 +321,10 @@ def timeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
         run_incremental(warehouse, everything=batch >= 4)
         assert_reconciles(warehouse)
         after[batch] = snapshot(warehouse.path)
-        sessionized_sql[batch] = compiled_code(warehouse, "int_events__sessionized")
-    return {"warehouse": warehouse, "root": root, "after": after, "sessionized_sql": sessionized_sql}
+        short_cut_sql[batch] = {
+            model: compiled_code(warehouse, model) for model in ("int_events__sessionized", "fct_events")
+        }
+    return {"warehouse": warehouse, "root": root, "after": after, "short_cut_sql": short_cut_sql}
 
 
 def compiled_code(warehouse: ScratchWarehouse, model: str) -> str:
@@ -501,16 +508,20 @@ def test_a_change_without_new_events_is_picked_up(timeline: dict) -> None:
 
 def test_the_incremental_build_equals_a_full_refresh(timeline: dict) -> None:
     expected = full_refresh_snapshot(timeline["warehouse"], timeline["root"])
-    assert table_differences(timeline["after"][4], expected) == []
+    assert table_differences(timeline["after"][6], expected) == []
 
 
-def test_a_run_with_nothing_new_changes_nothing_and_skips_the_sessions_work(timeline: dict) -> None:
-    assert table_differences(timeline["after"][5], timeline["after"][4]) == []
-    # The short cut (an empty `final` read from the model's own table) only where
-    # int_events__resolved wrote nothing: batch 4 rewrote span's events, batch 5 nothing.
+def test_a_run_with_nothing_new_changes_nothing_and_reads_no_event(timeline: dict) -> None:
+    assert table_differences(timeline["after"][6], timeline["after"][5]) == []
+    assert _events(timeline["after"][5], "q1")["q1"]["user_id"] == "calm"
+    # The short cut (an empty `final` read from the model's own table) only where nothing
+    # upstream was written: batch 4 rewrote span's events, batch 5 brought q1, batch 6
+    # nothing.
     short_cut = "where false"
-    assert short_cut not in timeline["sessionized_sql"][4]
-    assert short_cut in timeline["sessionized_sql"][5]
+    for model in ("int_events__sessionized", "fct_events"):
+        assert short_cut not in timeline["short_cut_sql"][4][model], model
+        assert short_cut not in timeline["short_cut_sql"][5][model], model
+        assert short_cut in timeline["short_cut_sql"][6][model], model
 
 
 def test_rows_behind_the_lookback_stop_the_build_and_are_counted(timeline: dict) -> None:

@@ -8,7 +8,8 @@
 -- latest clean received_at, or a moment past their previous stamp when none arrived, so
 -- every row written after this table's last run carries a stamp later than the latest
 -- received_at here, which is this table's loaded_through in its run window (int_run_window).
--- Clean event_ids never disappear, so no row here needs deleting.
+-- Clean event_ids never disappear, so no row here needs deleting. When neither wrote a
+-- row since, the run writes nothing without reading the events.
 
 {{
     config(
@@ -23,6 +24,12 @@
 
 {#- An incremental run reads only the rewritten events (true: every event). #}
 {%- set rewritten_only = 'event_id in (select event_id from rewritten_events)' if is_incremental() else 'true' %}
+
+{#- Neither upstream model wrote a row since this table was: nothing to rewrite (macro
+    has_rows_after_run_window). #}
+{%- set nothing_rewritten = is_incremental()
+    and not has_rows_after_run_window(ref('int_events__resolved'))
+    and not has_rows_after_run_window(ref('int_events__sessionized')) %}
 
 {#- The columns on each side of session_id, in the contract's order. #}
 {%- set columns_before_session = [
@@ -92,10 +99,21 @@ other_events_without_session as (
     from other_events
 ),
 
-final as (
-    select * from user_actions_in_sessions
-    union all
-    select * from other_events_without_session
-)
+{% if nothing_rewritten %}
+    -- No event to rewrite: the run writes no row, and the CTEs above go unread (the
+    -- engine would otherwise read every event to find none).
+    final as (
+        select * from {{ this }}
+        where false
+    )
+
+{% else %}
+    final as (
+        select * from user_actions_in_sessions
+        union all
+        select * from other_events_without_session
+    )
+
+{% endif %}
 
 select * from final
