@@ -105,14 +105,23 @@
     (select {{ column }} from {{ window }} where model_name = '{{ model_name }}')
 {%- endmacro %}
 
-{#- Whether `upstream` (a ref) holds a row stamped after the calling model's run window,
-    i.e. anything the model has not consumed yet; asked with one query before the model's
-    SQL is written. A model whose incremental run takes upstream rows only by that stamp
-    writes nothing when there is none, and can say so instead of letting the engine find
-    it out: DuckDB scans and probes every row of a join even when the other side is empty
-    (docs/performance.md, "An hourly run with nothing new"). True when there is no
-    execution to ask in (parsing), so the model's full SQL is what dbt sees then. -#}
-{% macro has_rows_after_run_window(upstream, stamp_column='loaded_through') -%}
+{#- The rows of an upstream event model that the calling model has not consumed yet: those
+    stamped (`loaded_through`) after the latest stamp in its run window. The one condition
+    by which int_events__sessionized, int_sessions and fct_events take upstream rows, and
+    by which has_rows_after_run_window asks whether there are any. -#}
+{% macro stamped_after_run_window() -%}
+    loaded_through > {{ run_window('loaded_through') }}
+{%- endmacro %}
+
+{#- Whether `upstream` (a ref) holds a row stamped after the calling model's run window
+    (stamped_after_run_window), asked with one query that stops at the first such row,
+    before the model's SQL is written. A model that takes upstream rows only by that
+    condition writes nothing when there is none, and can say so (empty_write) instead of
+    letting the engine find it out: DuckDB reads and probes every row of a join even when
+    the other side is empty (docs/incremental-builds.md, "Nothing upstream, nothing
+    read"). True when there is no execution to ask in (parsing), so dbt then sees the
+    model's full SQL. -#}
+{% macro has_rows_after_run_window(upstream) -%}
     {%- if not execute -%}
         {{ return(true) }}
     {%- endif -%}
@@ -121,9 +130,17 @@
         from (
             select 1 as found
             from {{ upstream }}
-            where {{ stamp_column }} > {{ run_window('loaded_through') }}
+            where {{ stamped_after_run_window() }}
             limit 1
         ) as later
     {%- endset -%}
     {{ return(run_query(probe).columns[0].values()[0] | int > 0) }}
+{%- endmacro %}
+
+{#- What an incremental run writes when it has nothing to write: no row, with the columns
+    and types of the model's own table (so delete+insert and on_schema_change see its
+    shape). -#}
+{% macro empty_write() -%}
+    select * from {{ this }}
+    where false
 {%- endmacro %}

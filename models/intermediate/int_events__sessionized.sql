@@ -58,7 +58,7 @@ loaded as (
             {{ person_type }} as person_type,
             {{ person_id }} as person_id
         from {{ ref('int_events__resolved') }}
-        where loaded_through > {{ run_window('loaded_through') }}
+        where {{ stamped_after_run_window() }}
     ),
 
     -- Each touched person and the earliest change to their timeline: an action added (new
@@ -258,8 +258,7 @@ sessionized as (
     -- Said here rather than found by the engine, which would read every action to join
     -- it to no one (macro has_rows_after_run_window); the CTEs above go unread.
     final as (
-        select * from {{ this }}
-        where false
+        {{ empty_write() | indent(8) }}
     )
 
 {% else %}

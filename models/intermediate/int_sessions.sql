@@ -39,7 +39,7 @@ users as (
     touched_sessions as (
         select session_id
         from {{ ref('int_events__sessionized') }}
-        where loaded_through > {{ run_window('loaded_through') }}
+        where {{ stamped_after_run_window() }}
 
         union
 

@@ -47,13 +47,13 @@ with
     rewritten_events as (
         select event_id
         from {{ ref('int_events__resolved') }}
-        where loaded_through > {{ run_window('loaded_through') }}
+        where {{ stamped_after_run_window() }}
 
         union
 
         select event_id
         from {{ ref('int_events__sessionized') }}
-        where loaded_through > {{ run_window('loaded_through') }}
+        where {{ stamped_after_run_window() }}
     ),
 
 {% endif %}
@@ -103,8 +103,7 @@ other_events_without_session as (
     -- No event to rewrite: the run writes no row, and the CTEs above go unread (the
     -- engine would otherwise read every event to find none).
     final as (
-        select * from {{ this }}
-        where false
+        {{ empty_write() | indent(8) }}
     )
 
 {% else %}
