@@ -34,7 +34,7 @@ def mart_relations(manifest_path: Path) -> list[tuple[str, str]]:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
         and node["schema"] == "marts"
-        and node["config"]["materialized"] in ("table", "incremental")
+        and node["config"]["materialized"] in ("table", "fingerprinted_table", "incremental")
     ]
     return sorted(relations)
 

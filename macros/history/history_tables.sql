@@ -18,6 +18,10 @@
             ('received_date', 'date'), ('detected_at', stamp), ('detected_through', stamp),
             ('rows_before', count), ('rows_after', count), ('change', text),
         ],
+        'table_fingerprints': [
+            ('relation_name', text), ('unique_id', text), ('fingerprint', text),
+            ('built_at', stamp), ('invocation_id', text),
+        ],
         'dbt_run_results': [
             ('invocation_id', text), ('command', text), ('run_started_at', stamp),
             ('generated_at', stamp), ('unique_id', text), ('name', text), ('resource_type', text),
@@ -56,7 +60,7 @@
 {#- The on-run-start hook: the history tables exist before anything reads them. -#}
 {% macro create_history_tables() -%}
     {%- if execute -%}
-        {%- for name in ['raw_event_days', 'raw_event_restatements', 'dbt_run_results'] -%}
+        {%- for name in ['raw_event_days', 'raw_event_restatements', 'dbt_run_results', 'table_fingerprints'] -%}
             {%- do history_table(name) -%}
         {%- endfor -%}
     {%- endif -%}

@@ -3,6 +3,10 @@
 -- judged like a new day while it was detected no more than `dq_judged_recent_days` days
 -- before the data clock (int_dq_judgement_scope).
 
+-- It reads history.raw_event_restatements, which no ref() names, so its fingerprint could
+-- not see a new restatement: it is rebuilt every run (macro fingerprint_input_signatures).
+{{ config(meta={'reads_unlisted_tables': true}) }}
+
 with
 
 restated as (

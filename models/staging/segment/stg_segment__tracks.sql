@@ -12,7 +12,9 @@
 --                on id and received_at (the same message in both tables); null when the
 --                event has no table yet
 
-{{ config(enabled=collector_is_chosen()) }}
+{#- It reads the collector's per-event tables, found in its schema, which no source() names,
+    so no table that reads it is kept unchanged (macro fingerprint_input_signatures). -#}
+{{ config(enabled=collector_is_chosen(), meta={'reads_unlisted_tables': true}) }}
 
 {%- set tracks_relation = source('segment', 'tracks') %}
 {%- set event_tables = collector_event_tables(tracks_relation) %}

@@ -1,0 +1,252 @@
+{#- A table that is kept, not rebuilt, when nothing it is made of has changed since it was
+    last built (docs/incremental-builds.md, "Unchanged tables are kept").
+
+    Most of this project's tables (the person- and day-grain intermediates and marts) are
+    rebuilt in full on every run, because their rows depend on the as-of time, which moves
+    with the data. In a run where no event, app row, seed, setting or line of code changed,
+    each rebuild writes the rows it already holds: at 10M events that was most of an hourly
+    run with nothing new. This materialization first computes the table's fingerprint (its
+    compiled SQL and configuration, and a cheap signature of every relation it reads, in
+    one query: macro table_fingerprint), and keeps the table when the fingerprint recorded
+    at its last build is the same. Otherwise it builds the table with the engine's own
+    `table` materialization (contracts, grants, docs and hooks as ever) and records the new
+    fingerprint in history.table_fingerprints.
+
+    Never kept: on --full-refresh, when the table is missing, when the record is missing
+    (a first build, a build that failed half-way), and when an input has no cheap signature
+    (macro fingerprint_input_signatures): such a table is built every run, as a plain table
+    would be. On Spark it is always built (table_fingerprints_supported). -#}
+{% materialization fingerprinted_table, default %}
+    {%- set build_table = context.get('materialization_table_' ~ adapter.type())
+        or context.get('materialization_table_default') -%}
+    {%- if not table_fingerprints_supported() -%}
+        {{ return(build_table()) }}
+    {%- endif -%}
+
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set existing_relation = load_cached_relation(this) -%}
+    {%- set fingerprint = table_fingerprint(model, target_relation) -%}
+
+    {%- if fingerprint.current is not none
+        and fingerprint.current == fingerprint.recorded
+        and existing_relation is not none and existing_relation.is_table
+        and not should_full_refresh() -%}
+        {{ log(this ~ ' kept: its code and inputs are unchanged since its last build', info=True) }}
+        {{ return({'relations': [target_relation]}) }}
+    {%- endif -%}
+
+    {#- Forgotten before the build, so a build that fails half-way leaves no record that
+        could keep a table it did not finish. -#}
+    {%- set state = history_table('table_fingerprints') -%}
+    {%- do history_execute([
+        'delete from ' ~ state ~ ' where relation_name = ' ~ sql_string_literal(target_relation | string)
+    ]) -%}
+    {%- set result = build_table() -%}
+    {#- A table built without a fingerprint (an input has no cheap signature) records the
+        signature of its own rows instead, so the tables that read it can still be kept
+        while its rows stay the same (the tables built so are small: data-quality marts). -#}
+    {%- set recorded = fingerprint.current or 'rows ' ~ run_query(
+        relation_content_signature_sql(target_relation)
+    ).columns[0].values()[0] -%}
+    {%- do history_insert_rows(
+            state,
+            ['relation_name', 'unique_id', 'fingerprint', 'built_at', 'invocation_id'],
+            [[
+                sql_string_literal(target_relation | string),
+                sql_string_literal(model.unique_id),
+                sql_string_literal(recorded),
+                history_timestamp(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')),
+                sql_string_literal(invocation_id),
+            ]]
+        ) -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{#- Whether the engine keeps fingerprints. Spark does not: each query there costs seconds
+    of planning, and its Parquet history tables take no row delete, so the fingerprint
+    would cost what it could save. -#}
+{% macro table_fingerprints_supported() -%}
+    {{ return(adapter.dispatch('table_fingerprints_supported', 'activation_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__table_fingerprints_supported() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro spark__table_fingerprints_supported() -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+
+{#- The fingerprint of `node` (the model being built into `relation`) now, and the one
+    recorded at its last build: {'current': text or none, 'recorded': text or none}. One
+    query, run as the node's 'main' statement, returns a row per input signature and one
+    for the record; `current` is none when an input has no cheap signature or a signature
+    comes back null (an input table missing, an upstream fingerprinted table with no
+    record). -#}
+{% macro table_fingerprint(node, relation) -%}
+    {%- set selects = [] -%}
+    {%- set signed = fingerprint_input_signatures(node.depends_on.nodes, selects, [])
+        and not node.config.meta.get('reads_unlisted_tables') -%}
+    {%- set state = history_table('table_fingerprints') -%}
+    {%- do selects.append(
+        "select '~recorded' as input_id, (select max(fingerprint) from " ~ state
+        ~ " where relation_name = " ~ sql_string_literal(relation | string) ~ ") as signature"
+    ) -%}
+    {%- call statement('main', fetch_result=True) -%}
+        select input_id, signature from (
+            {{ selects | join('\nunion all\n') }}
+        ) as signatures
+        order by input_id
+    {%- endcall -%}
+    {%- set found = {'signed': signed, 'recorded': none} -%}
+    {%- set parts = [
+        'scheme 1', dbt_version, node.compiled_code,
+        tojson(node.config, sort_keys=true), tojson(node.columns, sort_keys=true),
+    ] -%}
+    {%- for row in load_result('main')['table'].rows -%}
+        {%- if row[0] == '~recorded' -%}
+            {%- do found.update({'recorded': row[1]}) -%}
+        {%- elif row[1] is none -%}
+            {%- do found.update({'signed': false}) -%}
+        {%- else -%}
+            {%- do parts.append(row[0] ~ '=' ~ row[1]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ log('Fingerprint inputs of ' ~ relation ~ ': ' ~ (parts[5:] | join('; ')), info=false) }}
+    {{ return({
+        'current': local_md5(parts | join('\n')) if found.signed else none,
+        'recorded': found.recorded,
+    }) }}
+{%- endmacro %}
+
+
+{#- Appends to `selects` one query per input of the nodes `unique_ids` (each returning
+    input_id and signature, a text that changes whenever the input's rows do), following
+    views and ephemeral models to what they read; `seen` avoids asking twice. Returns false
+    when some input has no cheap signature, so the table is rebuilt:
+
+    - a fingerprinted table: the fingerprint recorded at its build (it holds what those
+      inputs and that code give), or for one built without, the signature of its rows
+      recorded then;
+    - an incremental model that stamps every row it writes (run_window_models: a stamp
+      later than any earlier run's, so the latest one moves whenever a row is written),
+      and a raw table declared append-only (meta append_only: rows are only added, a
+      restated day stops the run, docs/incremental-builds.md "Restated raw data"): the
+      row count and the latest stamp or loaded_at_field;
+    - a view: its definition as the catalog holds it, then what it reads; an ephemeral
+      model: what it reads (its code is part of the compiled SQL);
+    - a seed, a source or a plain table: its row count and the sum of a hash of every row
+      (a few milliseconds for the app tables and seeds; no per-event table is read so);
+    - anything else (an incremental model without such a stamp, such as
+      int_events__classified, whose hash would cost more than the rebuild), and a node
+      that reads tables its ref() and source() calls do not name (meta
+      reads_unlisted_tables, such as int_dq_restated_days, which reads a history table, or
+      stg_segment__tracks, which finds a collector's tables in its schema): none. -#}
+{% macro fingerprint_input_signatures(unique_ids, selects, seen) -%}
+    {%- set signed = [] -%}
+    {%- set text = dbt.type_string() -%}
+    {%- set stamps = {} -%}
+    {%- for entry in run_window_models() if entry.stamp == 'loaded_through' -%}
+        {%- do stamps.update({entry.name: entry.stamp}) -%}
+    {%- endfor -%}
+    {%- for unique_id in unique_ids if unique_id not in seen -%}
+        {%- do seen.append(unique_id) -%}
+        {%- set node = graph.nodes.get(unique_id) or graph.sources.get(unique_id) -%}
+        {%- set kind = node.resource_type if node else none -%}
+        {#- (A fingerprinted table that reads unlisted tables is rebuilt every run, and
+            its record is then the signature of its rows, which stands for it.) -#}
+        {%- if kind and node.config.meta.get('reads_unlisted_tables')
+            and node.config.get('materialized') != 'fingerprinted_table' -%}
+            {%- set kind = none -%}
+        {%- endif -%}
+        {%- set materialized = node.config.materialized if kind in ('model', 'seed') else none -%}
+        {%- set name = sql_string_literal(unique_id) -%}
+        {%- if kind == 'model' and materialized == 'ephemeral' -%}
+            {%- do signed.append(fingerprint_input_signatures(node.depends_on.nodes, selects, seen)) -%}
+        {%- elif kind in ('model', 'seed', 'source') -%}
+            {%- set relation = adapter.get_relation(
+                database=node.database, schema=node.schema,
+                identifier=(node.identifier if kind == 'source' else node.alias)
+            ) -%}
+            {%- if relation is none -%}
+                {%- do signed.append(false) -%}
+            {%- elif kind == 'model' and materialized == 'fingerprinted_table' -%}
+                {%- do selects.append(
+                    'select ' ~ name ~ ' as input_id, (select max(fingerprint) from '
+                    ~ history_relation('table_fingerprints') ~ ' where relation_name = '
+                    ~ sql_string_literal(relation | string) ~ ') as signature'
+                ) -%}
+            {%- elif kind == 'model' and materialized == 'view' -%}
+                {%- do selects.append(
+                    'select ' ~ name ~ ' as input_id, (' ~ view_definition_sql(relation) ~ ') as signature'
+                ) -%}
+                {%- do signed.append(fingerprint_input_signatures(node.depends_on.nodes, selects, seen)) -%}
+            {%- elif (kind == 'model' and materialized == 'incremental' and node.name in stamps)
+                or (kind == 'source' and node.config.meta.get('append_only') and node.loaded_at_field) -%}
+                {%- set stamp = stamps.get(node.name) if kind == 'model' else node.loaded_at_field -%}
+                {%- do selects.append(
+                    'select ' ~ name ~ ' as input_id, cast(count(*) as ' ~ text ~ ") || '/' || cast(max("
+                    ~ stamp ~ ') as ' ~ text ~ ') as signature from ' ~ relation
+                ) -%}
+            {%- elif kind in ('seed', 'source') or (kind == 'model' and materialized == 'table') -%}
+                {%- do selects.append(
+                    'select ' ~ name ~ ' as input_id, signature from ('
+                    ~ relation_content_signature_sql(relation) ~ ') as content'
+                ) -%}
+            {%- else -%}
+                {%- do signed.append(false) -%}
+            {%- endif -%}
+        {%- else -%}
+            {%- do signed.append(false) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(false not in signed) }}
+{%- endmacro %}
+
+
+{#- A query returning one text, `signature`, from the row count of `relation` and the sum
+    of a hash of each of its rows. -#}
+{% macro relation_content_signature_sql(relation) -%}
+    {%- set text = dbt.type_string() -%}
+    select
+        cast(count(*) as {{ text }}) || '/'
+        || cast(coalesce(sum({{ whole_row_hash('fingerprinted') }}), 0) as {{ text }}) as signature
+    from {{ relation }} as fingerprinted
+{%- endmacro %}
+
+{#- A number from every column of the row of table alias `alias`, whose sum over a table
+    changes when a row is added, dropped or edited. -#}
+{% macro whole_row_hash(alias) -%}
+    {{ return(adapter.dispatch('whole_row_hash', 'activation_warehouse')(alias)) }}
+{%- endmacro %}
+
+{#- DuckDB: its 64-bit hash of the row as a struct. -#}
+{% macro duckdb__whole_row_hash(alias) -%}
+    cast(hash({{ alias }}) as hugeint)
+{%- endmacro %}
+
+{#- PostgreSQL: md5 of the row's text form, its first 60 bits (as raw_event_row_hash). -#}
+{% macro postgres__whole_row_hash(alias) -%}
+    cast(('x' || substr(md5(cast({{ alias }} as text)), 1, 15))::bit(60) as bigint)
+{%- endmacro %}
+
+{#- A query returning the definition of view `relation` as the catalog holds it (null when
+    the catalog has none). -#}
+{% macro view_definition_sql(relation) -%}
+    {{ return(adapter.dispatch('view_definition_sql', 'activation_warehouse')(relation)) }}
+{%- endmacro %}
+
+{% macro duckdb__view_definition_sql(relation) -%}
+    select max(sql) from duckdb_views()
+    where database_name = {{ sql_string_literal(relation.database) }}
+        and schema_name = {{ sql_string_literal(relation.schema) }}
+        and view_name = {{ sql_string_literal(relation.identifier) }}
+{%- endmacro %}
+
+{% macro postgres__view_definition_sql(relation) -%}
+    select max(definition) from pg_catalog.pg_views
+    where schemaname = {{ sql_string_literal(relation.schema) }}
+        and viewname = {{ sql_string_literal(relation.identifier) }}
+{%- endmacro %}
