@@ -60,7 +60,8 @@
 {#- The on-run-start hook: the history tables exist before anything reads them. -#}
 {% macro create_history_tables() -%}
     {%- if execute -%}
-        {%- for name in ['raw_event_days', 'raw_event_restatements', 'dbt_run_results', 'table_fingerprints'] -%}
+        {%- for name in ['raw_event_days', 'raw_event_restatements', 'dbt_run_results', 'table_fingerprints']
+            if name != 'table_fingerprints' or table_fingerprints_supported() -%}
             {%- do history_table(name) -%}
         {%- endfor -%}
     {%- endif -%}

@@ -53,6 +53,12 @@ batch 6, nothing at all (a whole `dbt run`, incremental): every table stays as i
   int_events__sessionized and fct_events, whose upstream models wrote nothing, write
   nothing without reading the events (their short cut; the runs before, where
   int_events__resolved wrote rows, took the whole logic)
+  The tables rebuilt in full (macros/materializations/fingerprinted_table.sql) are kept,
+  not rebuilt, but for the few whose inputs have no cheap signature (ALWAYS_BUILT)
+batch 7, no event, acc1 grows from 120 to 250 employees (a whole `dbt run`, incremental):
+  the tables that read the accounts, and those downstream, are rebuilt (acc1's users move
+  to the 200-500 band); the event-grain models write nothing and the tables that read only
+  them are kept
 then the warehouse is compared, table by table, with a full refresh of the same raw data,
 and finally a row received 10 hours behind the latest one is appended: the incremental build
 stops with the restatement line naming its received day (it would miss the row), and the data
@@ -258,7 +264,18 @@ APP_TABLE_CHANGES = {
     2: ["insert into raw.users values ('ctx', 'acc2', null, 'member', '2026-03-02 09:00:00', false)"],
     3: ["update raw.users set account_id = 'acc2' where user_id = 'mover'"],
     4: ["update raw.users set is_internal = true where user_id = 'span'"],
+    7: ["update raw.accounts set employee_count = 250 where account_id = 'acc1'"],
 }
+#: The tables rebuilt by a run with nothing new, each for a reason of its own: it reads a
+#: table that no ref() names (int_dq_restated_days: the history of restatements), an
+#: incremental model without a write stamp (the quarantine and duplicate shares read
+#: int_events__classified, whose hash would cost more than the rebuild), the build time
+#: (dq_incidents' SQL), or rows that hold it (dq_acknowledgement_states, alias
+#: dq_acknowledgements, reads the incidents' last_seen_at: this warehouse has incidents).
+ALWAYS_BUILT = frozenset({
+    "intermediate.int_dq_restated_days", "marts.dq_quarantine_share", "marts.dq_duplicate_share",
+    "marts.dq_incidents", "marts.dq_acknowledgements",
+})  # fmt: skip
 
 BATCH_1 = [
     event("e_dup", "page_viewed", f"{D1} 08:29", f"{D1} 08:30", user="dup"),
@@ -312,8 +329,8 @@ def timeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
     insert_rows(warehouse.path, "accounts", ACCOUNTS)
     insert_rows(warehouse.path, "users", USERS)
     warehouse.dbt("seed")
-    after, short_cut_sql = {}, {}
-    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, [], BATCH_5, []), start=1):
+    after, short_cut_sql, built = {}, {}, {}
+    for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, [], BATCH_5, [], []), start=1):
         with duckdb.connect(str(warehouse.path)) as connection:
             for change in APP_TABLE_CHANGES.get(batch, ()):
                 connection.execute(change)
@@ -324,7 +341,19 @@ def timeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
         short_cut_sql[batch] = {
             model: compiled_code(warehouse, model) for model in ("int_events__sessionized", "fct_events")
         }
-    return {"warehouse": warehouse, "root": root, "after": after, "short_cut_sql": short_cut_sql}
+        built[batch] = tables_built_by_the_last_run(warehouse)
+    return {"warehouse": warehouse, "root": root, "after": after, "short_cut_sql": short_cut_sql, "built": built}
+
+
+def tables_built_by_the_last_run(warehouse: ScratchWarehouse) -> dict[str, bool]:
+    """Each fingerprinted table (history.table_fingerprints), as schema.table: whether the
+    last dbt invocation built it (its record is that invocation's) or kept it."""
+    metadata = json.loads((warehouse.target_dir / "run_results.json").read_text())["metadata"]
+    rows = warehouse.query("select relation_name, invocation_id from history.table_fingerprints")
+    return {
+        ".".join(part.strip('"') for part in relation.split(".")[-2:]): invocation == metadata["invocation_id"]
+        for relation, invocation in rows
+    }
 
 
 def compiled_code(warehouse: ScratchWarehouse, model: str) -> str:
@@ -508,7 +537,33 @@ def test_a_change_without_new_events_is_picked_up(timeline: dict) -> None:
 
 def test_the_incremental_build_equals_a_full_refresh(timeline: dict) -> None:
     expected = full_refresh_snapshot(timeline["warehouse"], timeline["root"])
-    assert table_differences(timeline["after"][6], expected) == []
+    assert table_differences(timeline["after"][7], expected) == []
+
+
+def test_a_run_with_nothing_new_keeps_every_table_it_can(timeline: dict) -> None:
+    built = timeline["built"]
+    # Batch 5 brought an event, which moved the as-of time: what reads the events was
+    # rebuilt; the settings and the accounts, which do not, were kept.
+    assert built[5]["intermediate.int_as_of"] and built[5]["marts.fct_user_activation_v2"]
+    assert not built[5]["intermediate.int_accounts"] and not built[5]["marts.activation_settings"]
+    assert len(built[6]) > 30
+    assert {table for table, was_built in built[6].items() if was_built} == ALWAYS_BUILT
+
+
+def test_an_app_table_change_rebuilds_what_reads_it_and_keeps_the_rest(timeline: dict) -> None:
+    built = timeline["built"][7]
+    for table in (
+        "intermediate.int_accounts", "intermediate.int_users", "marts.fct_user_activation_v2",
+        "marts.activation_opportunity", "marts.dq_source_freshness",
+    ):  # fmt: skip
+        assert built[table], table
+    # Neither the events nor the sessions read the accounts' sizes: nothing upstream wrote.
+    for table in ("intermediate.int_as_of", "marts.fct_sessions", "marts.dq_event_volume"):
+        assert not built[table], table
+    bands = timeline["warehouse"].query(
+        "select distinct company_size_band from marts.fct_user_activation_v2 where account_id = 'acc1'"
+    )
+    assert bands == [("200-500",)]
 
 
 def test_a_run_with_nothing_new_changes_nothing_and_reads_no_event(timeline: dict) -> None:
