@@ -49,16 +49,16 @@
         relation_content_signature_sql(target_relation)
     ).columns[0].values()[0] -%}
     {%- do history_insert_rows(
-            state,
-            ['relation_name', 'unique_id', 'fingerprint', 'built_at', 'invocation_id'],
-            [[
-                sql_string_literal(target_relation | string),
-                sql_string_literal(model.unique_id),
-                sql_string_literal(recorded),
-                history_timestamp(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')),
-                sql_string_literal(invocation_id),
-            ]]
-        ) -%}
+        state,
+        ['relation_name', 'unique_id', 'fingerprint', 'built_at', 'invocation_id'],
+        [[
+            sql_string_literal(target_relation | string),
+            sql_string_literal(model.unique_id),
+            sql_string_literal(recorded),
+            history_timestamp(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')),
+            sql_string_literal(invocation_id),
+        ]]
+    ) -%}
     {{ return(result) }}
 {% endmaterialization %}
 
@@ -232,6 +232,14 @@
     cast(('x' || substr(md5(cast({{ alias }} as text)), 1, 15))::bit(60) as bigint)
 {%- endmacro %}
 
+{#- Another engine needs a dispatch of its own (Spark keeps no fingerprint): say so. -#}
+{% macro default__whole_row_hash(alias) -%}
+    {{ exceptions.raise_compiler_error(
+        "No row hash for engine '" ~ target.type ~ "': add a " ~ target.type
+        ~ "__whole_row_hash macro (macros/materializations/fingerprinted_table.sql)."
+    ) }}
+{%- endmacro %}
+
 {#- A query returning the definition of view `relation` as the catalog holds it (null when
     the catalog has none). -#}
 {% macro view_definition_sql(relation) -%}
@@ -249,4 +257,11 @@
     select max(definition) from pg_catalog.pg_views
     where schemaname = {{ sql_string_literal(relation.schema) }}
         and viewname = {{ sql_string_literal(relation.identifier) }}
+{%- endmacro %}
+
+{% macro default__view_definition_sql(relation) -%}
+    {{ exceptions.raise_compiler_error(
+        "No view definition for engine '" ~ target.type ~ "': add a " ~ target.type
+        ~ "__view_definition_sql macro (macros/materializations/fingerprinted_table.sql)."
+    ) }}
 {%- endmacro %}
