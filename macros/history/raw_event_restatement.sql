@@ -10,42 +10,6 @@
     {{ return(graph.nodes['model.activation_warehouse.int_events__classified']) }}
 {%- endmacro %}
 
-{#- One row's fingerprint over every contract column of raw.events
-    (models/staging/tracker/_tracker__sources.yml), as a number whose sum over a day changes when any row is added, dropped or edited
-    (a renamed event or a stripped property keeps ids, so ids alone would miss it). -#}
-{% macro raw_event_row_hash(columns) -%}
-    {{ return(adapter.dispatch('raw_event_row_hash', 'activation_warehouse')(columns)) }}
-{%- endmacro %}
-
-{#- DuckDB: its 64-bit hash of all columns at once (null has a hash of its own). -#}
-{% macro duckdb__raw_event_row_hash(columns) -%}
-    cast(hash({{ columns | join(', ') }}) as hugeint)
-{%- endmacro %}
-
-{#- PostgreSQL: md5 of the row's text form (null and '' differ there), its first 60 bits. -#}
-{% macro postgres__raw_event_row_hash(columns) -%}
-    cast(('x' || substr(md5(cast(row({{ columns | join(', ') }}) as text)), 1, 15))::bit(60) as bigint)
-{%- endmacro %}
-
-{#- Spark: xxhash64 skips nulls, so each column's nullness is hashed beside it; decimal
-    before summing, as a bigint sum overflows (an error under ANSI mode). -#}
-{% macro spark__raw_event_row_hash(columns) -%}
-    {%- set parts = [] -%}
-    {%- for column in columns -%}
-        {%- do parts.append(column) -%}
-        {%- do parts.append(column ~ ' is null') -%}
-    {%- endfor -%}
-    cast(xxhash64({{ parts | join(', ') }}) as decimal(38, 0))
-{%- endmacro %}
-
-{#- Another engine needs a dispatch of its own: say so, rather than compare nothing. -#}
-{% macro default__raw_event_row_hash(columns) -%}
-    {{ exceptions.raise_compiler_error(
-        "No raw event fingerprint for engine '" ~ target.type ~ "': add a " ~ target.type
-        ~ "__raw_event_row_hash macro (macros/history/raw_event_restatement.sql)."
-    ) }}
-{%- endmacro %}
-
 {#- Per received day (UTC date of received_at), the raw rows received before `cutoff_sql`
     (an SQL timestamp expression): received_date, raw_rows, fingerprint (text). -#}
 {#- event_rows() for a hook: a hook may not call ref() (dbt cannot infer a hook's
@@ -68,10 +32,12 @@
     {%- else -%}
         {%- set columns = adapter.get_columns_in_relation(_hooked_event_rows()) | map(attribute='name') | list -%}
     {%- endif -%}
+    {#- The fingerprint sums macro row_hash over every contract column: a renamed event or a
+        stripped property keeps ids, so ids alone would miss it. -#}
     select
         cast(received_at as date) as received_date,
         count(*) as raw_rows,
-        cast(sum({{ raw_event_row_hash(columns) }}) as {{ dbt.type_string() }}) as fingerprint
+        cast(sum({{ row_hash(columns) }}) as {{ dbt.type_string() }}) as fingerprint
     from {{ _hooked_event_rows() }}
     where received_at < {{ cutoff_sql }}
     group by cast(received_at as date)

@@ -25,7 +25,8 @@
 
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set existing_relation = load_cached_relation(this) -%}
-    {%- set fingerprint = table_fingerprint(model, target_relation) -%}
+    {%- set state = history_table('table_fingerprints') -%}
+    {%- set fingerprint = table_fingerprint(model, target_relation, state) -%}
 
     {%- if fingerprint.current is not none
         and fingerprint.current == fingerprint.recorded
@@ -37,7 +38,6 @@
 
     {#- Forgotten before the build, so a build that fails half-way leaves no record that
         could keep a table it did not finish. -#}
-    {%- set state = history_table('table_fingerprints') -%}
     {%- do history_execute([
         'delete from ' ~ state ~ ' where relation_name = ' ~ sql_string_literal(target_relation | string)
     ]) -%}
@@ -80,16 +80,15 @@
 
 
 {#- The fingerprint of `node` (the model being built into `relation`) now, and the one
-    recorded at its last build: {'current': text or none, 'recorded': text or none}. One
-    query, run as the node's 'main' statement, returns a row per input signature and one
-    for the record; `current` is none when an input has no cheap signature or a signature
-    comes back null (an input table missing, an upstream fingerprinted table with no
-    record). -#}
-{% macro table_fingerprint(node, relation) -%}
+    recorded at its last build in `state` (history.table_fingerprints): {'current': text
+    or none, 'recorded': text or none}. One query, run as the node's 'main' statement,
+    returns a row per input signature and one for the record; `current` is none when an
+    input has no cheap signature or a signature comes back null (an input table missing,
+    an upstream fingerprinted table with no record). -#}
+{% macro table_fingerprint(node, relation, state) -%}
     {%- set selects = [] -%}
-    {%- set signed = fingerprint_input_signatures(node.depends_on.nodes, selects, [])
+    {%- set signed = fingerprint_input_signatures(node.depends_on.nodes, selects, [], state)
         and not node.config.meta.get('reads_unlisted_tables') -%}
-    {%- set state = history_table('table_fingerprints') -%}
     {%- do selects.append(
         "select '~recorded' as input_id, (select max(fingerprint) from " ~ state
         ~ " where relation_name = " ~ sql_string_literal(relation | string) ~ ") as signature"
@@ -124,7 +123,8 @@
 
 {#- Appends to `selects` one query per input of the nodes `unique_ids` (each returning
     input_id and signature, a text that changes whenever the input's rows do), following
-    views and ephemeral models to what they read; `seen` avoids asking twice. Returns false
+    views and ephemeral models to what they read; `seen` avoids asking twice; `state` is
+    history.table_fingerprints. Returns false
     when some input has no cheap signature, so the table is rebuilt:
 
     - a fingerprinted table: the fingerprint recorded at its build (it holds what those
@@ -144,7 +144,7 @@
       that reads tables its ref() and source() calls do not name (meta
       reads_unlisted_tables, such as int_dq_restated_days, which reads a history table, or
       stg_segment__tracks, which finds a collector's tables in its schema): none. -#}
-{% macro fingerprint_input_signatures(unique_ids, selects, seen) -%}
+{% macro fingerprint_input_signatures(unique_ids, selects, seen, state) -%}
     {%- set signed = [] -%}
     {%- set text = dbt.type_string() -%}
     {%- set stamps = {} -%}
@@ -164,7 +164,7 @@
         {%- set materialized = node.config.materialized if kind in ('model', 'seed') else none -%}
         {%- set name = sql_string_literal(unique_id) -%}
         {%- if kind == 'model' and materialized == 'ephemeral' -%}
-            {%- do signed.append(fingerprint_input_signatures(node.depends_on.nodes, selects, seen)) -%}
+            {%- do signed.append(fingerprint_input_signatures(node.depends_on.nodes, selects, seen, state)) -%}
         {%- elif kind in ('model', 'seed', 'source') -%}
             {%- set relation = adapter.get_relation(
                 database=node.database, schema=node.schema,
@@ -175,14 +175,14 @@
             {%- elif kind == 'model' and materialized == 'fingerprinted_table' -%}
                 {%- do selects.append(
                     'select ' ~ name ~ ' as input_id, (select max(fingerprint) from '
-                    ~ history_relation('table_fingerprints') ~ ' where relation_name = '
+                    ~ state ~ ' where relation_name = '
                     ~ sql_string_literal(relation | string) ~ ') as signature'
                 ) -%}
             {%- elif kind == 'model' and materialized == 'view' -%}
                 {%- do selects.append(
                     'select ' ~ name ~ ' as input_id, (' ~ view_definition_sql(relation) ~ ') as signature'
                 ) -%}
-                {%- do signed.append(fingerprint_input_signatures(node.depends_on.nodes, selects, seen)) -%}
+                {%- do signed.append(fingerprint_input_signatures(node.depends_on.nodes, selects, seen, state)) -%}
             {%- elif (kind == 'model' and materialized == 'incremental' and node.name in stamps)
                 or (kind == 'source' and node.config.meta.get('append_only') and node.loaded_at_field) -%}
                 {%- set stamp = stamps.get(node.name) if kind == 'model' else node.loaded_at_field -%}
@@ -207,37 +207,13 @@
 
 
 {#- A query returning one text, `signature`, from the row count of `relation` and the sum
-    of a hash of each of its rows. -#}
+    of a hash of each of its whole rows (macro row_hash, given the table's alias). -#}
 {% macro relation_content_signature_sql(relation) -%}
     {%- set text = dbt.type_string() -%}
     select
         cast(count(*) as {{ text }}) || '/'
-        || cast(coalesce(sum({{ whole_row_hash('fingerprinted') }}), 0) as {{ text }}) as signature
+        || cast(coalesce(sum({{ row_hash(['fingerprinted']) }}), 0) as {{ text }}) as signature
     from {{ relation }} as fingerprinted
-{%- endmacro %}
-
-{#- A number from every column of the row of table alias `alias`, whose sum over a table
-    changes when a row is added, dropped or edited. -#}
-{% macro whole_row_hash(alias) -%}
-    {{ return(adapter.dispatch('whole_row_hash', 'activation_warehouse')(alias)) }}
-{%- endmacro %}
-
-{#- DuckDB: its 64-bit hash of the row as a struct. -#}
-{% macro duckdb__whole_row_hash(alias) -%}
-    cast(hash({{ alias }}) as hugeint)
-{%- endmacro %}
-
-{#- PostgreSQL: md5 of the row's text form, its first 60 bits (as raw_event_row_hash). -#}
-{% macro postgres__whole_row_hash(alias) -%}
-    cast(('x' || substr(md5(cast({{ alias }} as text)), 1, 15))::bit(60) as bigint)
-{%- endmacro %}
-
-{#- Another engine needs a dispatch of its own (Spark keeps no fingerprint): say so. -#}
-{% macro default__whole_row_hash(alias) -%}
-    {{ exceptions.raise_compiler_error(
-        "No row hash for engine '" ~ target.type ~ "': add a " ~ target.type
-        ~ "__whole_row_hash macro (macros/materializations/fingerprinted_table.sql)."
-    ) }}
 {%- endmacro %}
 
 {#- A query returning the definition of view `relation` as the catalog holds it (null when

@@ -547,6 +547,13 @@ def test_a_run_with_nothing_new_keeps_every_table_it_can(timeline: dict) -> None
     assert built[5]["intermediate.int_as_of"] and built[5]["marts.fct_user_activation_v2"]
     assert not built[5]["intermediate.int_accounts"] and not built[5]["marts.activation_settings"]
     assert len(built[6]) > 30
+    # Every fingerprinted table of the project has its record (dbt's manifest of the run).
+    manifest = json.loads((timeline["warehouse"].target_dir / "manifest.json").read_text())
+    assert set(built[6]) == {
+        f"{node['schema']}.{node['alias']}"
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "fingerprinted_table"
+    }
     assert {table for table, was_built in built[6].items() if was_built} == ALWAYS_BUILT
 
 
