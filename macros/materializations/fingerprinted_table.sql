@@ -38,9 +38,7 @@
 
     {#- Forgotten before the build, so a build that fails half-way leaves no record that
         could keep a table it did not finish. -#}
-    {%- do history_execute([
-        'delete from ' ~ state ~ ' where relation_name = ' ~ sql_string_literal(target_relation | string)
-    ]) -%}
+    {%- do forget_fingerprint(state, target_relation) -%}
     {%- set result = build_table() -%}
     {#- A table built without a fingerprint (an input has no cheap signature) records the
         signature of its own rows instead, so the tables that read it can still be kept
@@ -48,19 +46,32 @@
     {%- set recorded = fingerprint.current or 'rows ' ~ run_query(
         relation_content_signature_sql(target_relation)
     ).columns[0].values()[0] -%}
+    {%- do record_fingerprint(state, target_relation, recorded) -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{#- The record of `relation`'s fingerprint in `state` (history.table_fingerprints), written
+    once it is built, and forgotten before it is built. -#}
+{% macro record_fingerprint(state, relation, fingerprint) -%}
     {%- do history_insert_rows(
         state,
         ['relation_name', 'unique_id', 'fingerprint', 'built_at', 'invocation_id'],
         [[
-            sql_string_literal(target_relation | string),
+            sql_string_literal(relation | string),
             sql_string_literal(model.unique_id),
-            sql_string_literal(recorded),
+            sql_string_literal(fingerprint),
             history_timestamp(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')),
             sql_string_literal(invocation_id),
         ]]
     ) -%}
-    {{ return(result) }}
-{% endmaterialization %}
+{%- endmacro %}
+
+{% macro forget_fingerprint(state, relation) -%}
+    {%- do history_execute([
+        'delete from ' ~ state ~ ' where relation_name = ' ~ sql_string_literal(relation | string)
+    ]) -%}
+{%- endmacro %}
 
 
 {#- Whether the engine keeps fingerprints. Spark does not: each query there costs seconds
@@ -135,7 +146,8 @@
       and a raw table declared append-only (meta append_only: rows are only added, a
       restated day stops the run, docs/incremental-builds.md "Restated raw data"): the
       row count and the latest stamp or loaded_at_field;
-    - a view: its definition as the catalog holds it, then what it reads; an ephemeral
+    - a view (kept or not: fingerprinted_view): its definition as the catalog holds it,
+      then what it reads; an ephemeral
       model: what it reads (its code is part of the compiled SQL);
     - a seed, a source or a plain table: its row count and the sum of a hash of every row
       (a few milliseconds for the app tables and seeds; no per-event table is read so);
@@ -178,7 +190,7 @@
                     ~ state ~ ' where relation_name = '
                     ~ sql_string_literal(relation | string) ~ ') as signature'
                 ) -%}
-            {%- elif kind == 'model' and materialized == 'view' -%}
+            {%- elif kind == 'model' and materialized in ('view', 'fingerprinted_view') -%}
                 {%- do selects.append(
                     'select ' ~ name ~ ' as input_id, (' ~ view_definition_sql(relation) ~ ') as signature'
                 ) -%}

@@ -53,8 +53,9 @@ batch 6, nothing at all (a whole `dbt run`, incremental): every table stays as i
   int_events__sessionized and fct_events, whose upstream models wrote nothing, write
   nothing without reading the events (their short cut; the runs before, where
   int_events__resolved wrote rows, took the whole logic)
-  The tables rebuilt in full (macros/materializations/fingerprinted_table.sql) are kept,
-  not rebuilt, but for the few whose inputs have no cheap signature (ALWAYS_BUILT)
+  The tables rebuilt in full (macros/materializations/fingerprinted_table.sql) and the
+  staging views (fingerprinted_view.sql) are kept, not rebuilt, but for the few whose
+  inputs have no cheap signature (ALWAYS_BUILT)
 batch 7, no event, acc1 grows from 120 to 250 employees (a whole `dbt run`, incremental):
   the tables that read the accounts, and those downstream, are rebuilt (acc1's users move
   to the 200-500 band); the event-grain models write nothing and the tables that read only
@@ -266,8 +267,9 @@ APP_TABLE_CHANGES = {
     4: ["update raw.users set is_internal = true where user_id = 'span'"],
     7: ["update raw.accounts set employee_count = 250 where account_id = 'acc1'"],
 }
-#: The tables rebuilt by a run with nothing new, each for a reason of its own: it reads a
-#: table that no ref() names (int_dq_restated_days: the history of restatements), an
+#: The tables rebuilt by a run with nothing new (the staging views are all kept), each for
+#: a reason of its own: it reads a table that no ref() names (int_dq_restated_days: the
+#: history of restatements), an
 #: incremental model without a write stamp (the quarantine and duplicate shares read
 #: int_events__classified, whose hash would cost more than the rebuild), the build time
 #: (dq_incidents' SQL), or rows that hold it (dq_acknowledgement_states, alias
@@ -547,12 +549,13 @@ def test_a_run_with_nothing_new_keeps_every_table_it_can(timeline: dict) -> None
     assert built[5]["intermediate.int_as_of"] and built[5]["marts.fct_user_activation_v2"]
     assert not built[5]["intermediate.int_accounts"] and not built[5]["marts.activation_settings"]
     assert len(built[6]) > 30
-    # Every fingerprinted table of the project has its record (dbt's manifest of the run).
+    # Every fingerprinted table and view of the project has its record (dbt's manifest).
     manifest = json.loads((timeline["warehouse"].target_dir / "manifest.json").read_text())
     assert set(built[6]) == {
         f"{node['schema']}.{node['alias']}"
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"]["materialized"] == "fingerprinted_table"
+        if node["resource_type"] == "model"
+        and node["config"]["materialized"] in ("fingerprinted_table", "fingerprinted_view")
     }
     assert {table for table, was_built in built[6].items() if was_built} == ALWAYS_BUILT
 
