@@ -17,8 +17,7 @@
     (macro fingerprint_input_signatures): such a table is built every run, as a plain table
     would be. On Spark it is always built (table_fingerprints_supported). -#}
 {% materialization fingerprinted_table, default %}
-    {%- set build_table = context.get('materialization_table_' ~ adapter.type())
-        or context.get('materialization_table_default') -%}
+    {%- set build_table = engine_materialization('table') -%}
     {%- if not table_fingerprints_supported() -%}
         {{ return(build_table()) }}
     {%- endif -%}
@@ -73,6 +72,28 @@
     ]) -%}
 {%- endmacro %}
 
+{#- A scalar subquery: the fingerprint recorded for `relation` in `state` (null if none). -#}
+{% macro recorded_fingerprint_sql(state, relation) -%}
+    (select max(fingerprint) from {{ state }} where relation_name = {{ sql_string_literal(relation | string) }})
+{%- endmacro %}
+
+{#- What a node's own code contributes to its fingerprint (tables and views alike): its
+    compiled SQL, configuration, documented columns and dbt's version, after `scheme`,
+    which names the way the rest is read. -#}
+{% macro code_fingerprint_parts(node, scheme) -%}
+    {{ return([
+        scheme, dbt_version, node.compiled_code,
+        tojson(node.config, sort_keys=true), tojson(node.columns, sort_keys=true),
+    ]) }}
+{%- endmacro %}
+
+{#- The engine's own materialization `name` (dbt-duckdb's `table`, dbt-postgres' `view`...),
+    to which the fingerprinted ones hand a build. -#}
+{% macro engine_materialization(name) -%}
+    {{ return(context.get('materialization_' ~ name ~ '_' ~ adapter.type())
+        or context.get('materialization_' ~ name ~ '_default')) }}
+{%- endmacro %}
+
 
 {#- Whether the engine keeps fingerprints. Spark does not: each query there costs seconds
     of planning, and its Parquet history tables take no row delete, so the fingerprint
@@ -101,8 +122,7 @@
     {%- set signed = fingerprint_input_signatures(node.depends_on.nodes, selects, [], state)
         and not node.config.meta.get('reads_unlisted_tables') -%}
     {%- do selects.append(
-        "select '~recorded' as input_id, (select max(fingerprint) from " ~ state
-        ~ " where relation_name = " ~ sql_string_literal(relation | string) ~ ") as signature"
+        "select '~recorded' as input_id, " ~ recorded_fingerprint_sql(state, relation) ~ " as signature"
     ) -%}
     {%- call statement('main', fetch_result=True) -%}
         select input_id, signature from (
@@ -111,10 +131,7 @@
         order by input_id
     {%- endcall -%}
     {%- set found = {'signed': signed, 'recorded': none} -%}
-    {%- set parts = [
-        'scheme 1', dbt_version, node.compiled_code,
-        tojson(node.config, sort_keys=true), tojson(node.columns, sort_keys=true),
-    ] -%}
+    {%- set parts = code_fingerprint_parts(node, 'scheme 1') -%}
     {%- for row in load_result('main')['table'].rows -%}
         {%- if row[0] == '~recorded' -%}
             {%- do found.update({'recorded': row[1]}) -%}
@@ -186,9 +203,8 @@
                 {%- do signed.append(false) -%}
             {%- elif kind == 'model' and materialized == 'fingerprinted_table' -%}
                 {%- do selects.append(
-                    'select ' ~ name ~ ' as input_id, (select max(fingerprint) from '
-                    ~ state ~ ' where relation_name = '
-                    ~ sql_string_literal(relation | string) ~ ') as signature'
+                    'select ' ~ name ~ ' as input_id, '
+                    ~ recorded_fingerprint_sql(state, relation) ~ ' as signature'
                 ) -%}
             {%- elif kind == 'model' and materialized in ('view', 'fingerprinted_view') -%}
                 {%- do selects.append(

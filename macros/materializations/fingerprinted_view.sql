@@ -12,8 +12,7 @@
     Always built: on --full-refresh, on Spark (table_fingerprints_supported), and for a
     model with meta `reads_unlisted_tables` (its compiled SQL does not say all it reads). -#}
 {% materialization fingerprinted_view, default %}
-    {%- set build_view = context.get('materialization_view_' ~ adapter.type())
-        or context.get('materialization_view_default') -%}
+    {%- set build_view = engine_materialization('view') -%}
     {%- if not table_fingerprints_supported() -%}
         {{ return(build_view()) }}
     {%- endif -%}
@@ -21,14 +20,9 @@
     {%- set target_relation = this.incorporate(type='view') -%}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set state = history_table('table_fingerprints') -%}
-    {%- set fingerprint = local_md5([
-        'view scheme 1', dbt_version, model.compiled_code,
-        tojson(model.config, sort_keys=true), tojson(model.columns, sort_keys=true),
-    ] | join('\n')) -%}
+    {%- set fingerprint = local_md5(code_fingerprint_parts(model, 'view scheme 1') | join('\n')) -%}
     {%- call statement('main', fetch_result=True) -%}
-        select max(fingerprint) as fingerprint
-        from {{ state }}
-        where relation_name = {{ sql_string_literal(target_relation | string) }}
+        select {{ recorded_fingerprint_sql(state, target_relation) }} as fingerprint
     {%- endcall -%}
     {%- set recorded = load_result('main')['table'].rows[0][0] -%}
 
