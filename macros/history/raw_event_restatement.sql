@@ -216,7 +216,8 @@
                     {%- do columns.append(column) -%}
                 {%- endfor -%}
                 {%- do history_insert_rows(restatements, columns, rows) -%}
-                {%- set keeps_state = node.config.materialized == 'incremental' and not flags.FULL_REFRESH -%}
+                {%- set keeps_state = node.config.materialized in ('incremental', 'fingerprinted_incremental')
+                    and not flags.FULL_REFRESH -%}
                 {%- if keeps_state -%}
                     {%- set ordered = [] -%}
                     {%- for kind in ['rows deleted', 'rows added', 'rows altered'] if kind in kinds -%}

@@ -53,7 +53,7 @@
     {%- set relation = built_model_relation(model_name) -%}
     {{ return(
         flags.FULL_REFRESH
-        or event_grain_materialization() != 'incremental'
+        or event_grain_materialization() == 'table'
         or relation is none
         or not relation.is_table
     ) }}

@@ -9,7 +9,7 @@
 
 {{
     config(
-        materialized=event_grain_materialization(),
+        materialized=event_grain_materialization(fingerprinted=false),
         incremental_strategy='delete+insert',
         unique_key='incident_key',
         full_refresh=false,

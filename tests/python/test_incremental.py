@@ -269,15 +269,16 @@ APP_TABLE_CHANGES = {
 }
 #: The tables rebuilt by a run with nothing new (the staging views are all kept), each for
 #: a reason of its own: it reads a table that no ref() names (int_dq_restated_days: the
-#: history of restatements), an
-#: incremental model without a write stamp (the quarantine and duplicate shares read
-#: int_events__classified, whose hash would cost more than the rebuild), the build time
-#: (dq_incidents' SQL), or rows that hold it (dq_acknowledgement_states, alias
-#: dq_acknowledgements, reads the incidents' last_seen_at: this warehouse has incidents).
+#: history of restatements), the build time (dq_incidents' SQL), or rows that hold it
+#: (dq_acknowledgement_states, alias dq_acknowledgements, reads the incidents'
+#: last_seen_at: this warehouse has incidents).
 ALWAYS_BUILT = frozenset({
-    "intermediate.int_dq_restated_days", "marts.dq_quarantine_share", "marts.dq_duplicate_share",
-    "marts.dq_incidents", "marts.dq_acknowledgements",
+    "intermediate.int_dq_restated_days", "marts.dq_incidents", "marts.dq_acknowledgements",
 })  # fmt: skip
+#: The incremental models whose SQL changes with their short cut (nothing written upstream:
+#: an empty write), so the first run with nothing new after one with new events runs them
+#: (writing nothing); the next keeps them.
+SHORT_CUT_MODELS = frozenset({"intermediate.int_events__sessionized", "marts.fct_events"})
 
 BATCH_1 = [
     event("e_dup", "page_viewed", f"{D1} 08:29", f"{D1} 08:30", user="dup"),
@@ -549,15 +550,26 @@ def test_a_run_with_nothing_new_keeps_every_table_it_can(timeline: dict) -> None
     assert built[5]["intermediate.int_as_of"] and built[5]["marts.fct_user_activation_v2"]
     assert not built[5]["intermediate.int_accounts"] and not built[5]["marts.activation_settings"]
     assert len(built[6]) > 30
-    # Every fingerprinted table and view of the project has its record (dbt's manifest).
+    # Every fingerprinted table, view and incremental model of the project has its record
+    # (dbt's manifest).
     manifest = json.loads((timeline["warehouse"].target_dir / "manifest.json").read_text())
     assert set(built[6]) == {
         f"{node['schema']}.{node['alias']}"
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
-        and node["config"]["materialized"] in ("fingerprinted_table", "fingerprinted_view")
+        and node["config"]["materialized"]
+        in ("fingerprinted_table", "fingerprinted_view", "fingerprinted_incremental")
     }
-    assert {table for table, was_built in built[6].items() if was_built} == ALWAYS_BUILT
+    assert {table for table, was_built in built[6].items() if was_built} == ALWAYS_BUILT | SHORT_CUT_MODELS
+    # The event models that re-read a lookback were kept, and with them the data-quality
+    # shares that read int_events__classified.
+    for table in (
+        "intermediate.int_events__classified", "intermediate.int_events__resolved", "intermediate.int_sessions",
+        "marts.event_quarantine", "marts.event_duplicates", "marts.dq_quarantine_share", "marts.dq_duplicate_share",
+    ):  # fmt: skip
+        assert not built[6][table], table
+    # Batch 7 brought no event: the models that read only the events were kept.
+    assert not built[7]["intermediate.int_events__classified"]
 
 
 def test_an_app_table_change_rebuilds_what_reads_it_and_keeps_the_rest(timeline: dict) -> None:
