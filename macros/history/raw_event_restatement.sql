@@ -47,15 +47,17 @@
     history.raw_event_days becomes the figures of every day settled by it: the raw rows
     received before C = (latest received_at it judged) - incremental_lookback_hours. Later
     rows are re-read by the next incremental run anyway. A build with no settled row
-    leaves one row without a day, which keeps C. -#}
+    leaves one row without a day, which keeps C. Not when int_events__classified was kept
+    (_raw_event_days_unchanged): the figures recorded then are those it would record. -#}
 {% macro record_raw_event_days(results) -%}
     {%- if execute -%}
         {%- set node = _classified_node() -%}
         {%- set ran = results | selectattr('node.unique_id', 'equalto', node.unique_id)
             | selectattr('status', 'equalto', 'success') | list -%}
-        {%- if ran -%}
+        {%- set model = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)
+            if ran else none -%}
+        {%- if ran and model is not none and not _raw_event_days_unchanged(model) -%}
             {%- set relation = history_table('raw_event_days') -%}
-            {%- set model = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
             {%- set select_sql -%}
                 with
 
@@ -103,6 +105,35 @@
         {%- endif -%}
     {%- endif -%}
     select 1 as raw_event_days_recorded
+{%- endmacro %}
+
+{#- Whether the figures history.raw_event_days holds are those record_raw_event_days would
+    record now: int_events__classified (`model`) was kept in this invocation
+    (fingerprinted_incremental: its record is an earlier invocation's), so raw.events' row
+    count and latest received_at, and the table, are what they were when the figures were
+    recorded (a row changed in place would have stopped the run: detect_raw_restatement),
+    and the figures were cut at the lookback now in force. Reading 10M raw rows to write
+    the same figures again cost about 1.3 s of an hourly run with nothing new. -#}
+{% macro _raw_event_days_unchanged(model) -%}
+    {%- if not table_fingerprints_supported() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set fingerprints = history_table('table_fingerprints') -%}
+    {%- set days = history_table('raw_event_days') -%}
+    {%- set query -%}
+        select count(*)
+        from {{ fingerprints }}
+        where
+            relation_name = {{ sql_string_literal(model | string) }}
+            and invocation_id <> {{ sql_string_literal(invocation_id) }}
+            and exists (
+                select 1
+                from {{ days }}
+                where settled_before
+                    = {{ dbt.dateadd('hour', -1 * setting('incremental_lookback_hours'), 'latest_received_at') }}
+            )
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0] | int > 0) }}
 {%- endmacro %}
 
 {#- Consecutive dates as 'a..b' ranges, at most five items ('and N more days' after four). -#}

@@ -332,7 +332,7 @@ def timeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
     insert_rows(warehouse.path, "accounts", ACCOUNTS)
     insert_rows(warehouse.path, "users", USERS)
     warehouse.dbt("seed")
-    after, short_cut_sql, built = {}, {}, {}
+    after, short_cut_sql, built, days_recorded = {}, {}, {}, {}
     for batch, rows in enumerate((BATCH_1, BATCH_2, BATCH_3, [], BATCH_5, [], []), start=1):
         with duckdb.connect(str(warehouse.path)) as connection:
             for change in APP_TABLE_CHANGES.get(batch, ()):
@@ -345,7 +345,11 @@ def timeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
             model: compiled_code(warehouse, model) for model in ("int_events__sessionized", "fct_events")
         }
         built[batch] = tables_built_by_the_last_run(warehouse)
-    return {"warehouse": warehouse, "root": root, "after": after, "short_cut_sql": short_cut_sql, "built": built}
+        days_recorded[batch] = raw_event_days_recorded_by_the_last_run(warehouse)
+    return {
+        "warehouse": warehouse, "root": root, "after": after, "short_cut_sql": short_cut_sql, "built": built,
+        "days_recorded": days_recorded,
+    }  # fmt: skip
 
 
 def tables_built_by_the_last_run(warehouse: ScratchWarehouse) -> dict[str, bool]:
@@ -357,6 +361,14 @@ def tables_built_by_the_last_run(warehouse: ScratchWarehouse) -> dict[str, bool]
         ".".join(part.strip('"') for part in relation.split(".")[-2:]): invocation == metadata["invocation_id"]
         for relation, invocation in rows
     }
+
+
+def raw_event_days_recorded_by_the_last_run(warehouse: ScratchWarehouse) -> bool:
+    """Whether the last dbt invocation wrote history.raw_event_days (the figures of the raw
+    days settled, for the next run's restatement check)."""
+    metadata = json.loads((warehouse.target_dir / "run_results.json").read_text())["metadata"]
+    rows = warehouse.query("select distinct invocation_id from history.raw_event_days")
+    return rows == [(metadata["invocation_id"],)]
 
 
 def compiled_code(warehouse: ScratchWarehouse, model: str) -> str:
@@ -570,6 +582,10 @@ def test_a_run_with_nothing_new_keeps_every_table_it_can(timeline: dict) -> None
         assert not built[6][table], table
     # Batch 7 brought no event: the models that read only the events were kept.
     assert not built[7]["intermediate.int_events__classified"]
+    # The figures of the settled raw days are written by the runs that judged raw rows (the
+    # batches with events), and left as they are by those that kept int_events__classified
+    # (batches 4, 6 and 7: the same figures).
+    assert [batch for batch in range(1, 8) if timeline["days_recorded"][batch]] == [1, 2, 3, 5]
 
 
 def test_an_app_table_change_rebuilds_what_reads_it_and_keeps_the_rest(timeline: dict) -> None:
