@@ -24,7 +24,8 @@ def mart_relations(manifest_path: Path) -> list[tuple[str, str]]:
     """(schema, table) of every mart model a build wrote, from its manifest.
 
     The marts are what BI tools and analysts read, so they are what must agree across
-    engines; views and ephemeral models hold nothing of their own.
+    engines; views and ephemeral models hold nothing of their own (every other
+    materialization, fingerprinted or incremental, writes a table).
     """
     import json
 
@@ -34,7 +35,7 @@ def mart_relations(manifest_path: Path) -> list[tuple[str, str]]:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
         and node["schema"] == "marts"
-        and node["config"]["materialized"] in ("table", "fingerprinted_table", "incremental")
+        and node["config"]["materialized"] not in ("view", "fingerprinted_view", "ephemeral")
     ]
     return sorted(relations)
 
