@@ -34,11 +34,7 @@
     {%- set state = history_table('table_fingerprints') -%}
     {%- set fingerprint = table_fingerprint(model, target_relation, state) -%}
 
-    {%- if fingerprint.current is not none
-        and fingerprint.current == fingerprint.recorded
-        and existing_relation is not none and existing_relation.is_table
-        and not should_full_refresh() -%}
-        {{ log(this ~ ' kept: its code and inputs are unchanged since its last run', info=True) }}
+    {%- if table_is_kept(fingerprint, existing_relation, 'last run') -%}
         {{ return({'relations': [target_relation]}) }}
     {%- endif -%}
 

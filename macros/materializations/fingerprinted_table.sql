@@ -27,11 +27,7 @@
     {%- set state = history_table('table_fingerprints') -%}
     {%- set fingerprint = table_fingerprint(model, target_relation, state) -%}
 
-    {%- if fingerprint.current is not none
-        and fingerprint.current == fingerprint.recorded
-        and existing_relation is not none and existing_relation.is_table
-        and not should_full_refresh() -%}
-        {{ log(this ~ ' kept: its code and inputs are unchanged since its last build', info=True) }}
+    {%- if table_is_kept(fingerprint, existing_relation, 'last build') -%}
         {{ return({'relations': [target_relation]}) }}
     {%- endif -%}
 
@@ -49,6 +45,20 @@
     {{ return(result) }}
 {% endmaterialization %}
 
+
+{#- Whether the table being built is kept (fingerprinted_table, fingerprinted_incremental):
+    its fingerprint now is known and the one recorded at its `since` ('last build', 'last
+    run'), its table is there, and this is no full refresh. Says so in the log. -#}
+{% macro table_is_kept(fingerprint, existing_relation, since) -%}
+    {%- set kept = fingerprint.current is not none
+        and fingerprint.current == fingerprint.recorded
+        and existing_relation is not none and existing_relation.is_table
+        and not should_full_refresh() -%}
+    {%- if kept -%}
+        {{ log(this ~ ' kept: its code and inputs are unchanged since its ' ~ since, info=True) }}
+    {%- endif -%}
+    {{ return(kept) }}
+{%- endmacro %}
 
 {#- The record of `relation`'s fingerprint in `state` (history.table_fingerprints), written
     once it is built, and forgotten before it is built. -#}
