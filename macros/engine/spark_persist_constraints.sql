@@ -3,13 +3,16 @@
     which cannot hold a constraint. So a Parquet table is checked instead, by one query
     right after it is built: a null in a not_null column, or a row for which a check
     expression is false, fails the model (and skips what depends on it), as the constraint
-    does on DuckDB. Delta tables keep dbt-spark's own behaviour. -#}
+    does on DuckDB. The contract's columns are checked first, on the created table
+    (macros/engine/spark_contract_check_after_create.sql). Delta tables keep dbt-spark's own
+    behaviour. -#}
 {% macro spark__persist_constraints(relation, model) %}
     {%- set contract_config = config.get('contract') -%}
     {%- if contract_config.enforced and config.get('file_format', 'delta') == 'delta' -%}
         {%- do alter_table_add_constraints(relation, model.constraints) -%}
         {%- do alter_column_set_constraints(relation, model.columns) -%}
     {%- elif contract_config.enforced -%}
+        {%- do spark_assert_created_columns(relation) -%}
         {#- (what is checked, a condition true on a row that breaks it) -#}
         {%- set checks = [] -%}
         {%- for column_name in model.columns -%}
