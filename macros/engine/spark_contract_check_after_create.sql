@@ -7,7 +7,7 @@
     table is dropped before its create anyway (dbt-spark), so a failed build leaves no
     table, as a failed contract check before the create does. Delta tables keep dbt's check. -#}
 {% macro spark__get_assert_columns_equivalent(sql) -%}
-    {%- if config.get('file_format', 'delta') == 'delta' or model.config.materialized in ('view', 'fingerprinted_view') -%}
+    {%- if spark_table_holds_constraints() or model.config.materialized in ('view', 'fingerprinted_view') -%}
         {{ return(assert_columns_equivalent(sql)) }}
     {%- endif -%}
 {%- endmacro %}
@@ -15,6 +15,10 @@
 {#- Called by spark__persist_constraints right after the table is created. -#}
 {% macro spark_assert_created_columns(relation) -%}
     {%- set user_defined_columns = model['columns'] -%}
+    {%- if not user_defined_columns -%}
+        {%- do adapter.drop_relation(relation) -%}
+        {%- do exceptions.raise_contract_error([], []) -%}
+    {%- endif -%}
     {%- set table_columns = format_columns(get_column_schema_from_query('select * from ' ~ relation)) -%}
     {%- set yaml_columns = format_columns(get_column_schema_from_query(get_empty_schema_sql(user_defined_columns))) -%}
     {%- set yaml_by_name = {} -%}
@@ -27,8 +31,15 @@
             {%- do mismatched.append(column['name']) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if not user_defined_columns or mismatched or table_columns | length != yaml_columns | length -%}
+    {%- if mismatched or table_columns | length != yaml_columns | length -%}
         {%- do adapter.drop_relation(relation) -%}
         {%- do exceptions.raise_contract_error(yaml_columns, table_columns) -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether the model's Spark table can hold constraints itself (Delta: dbt-spark sets them
+    and checks the contract before the create); a Parquet table cannot, so the project
+    checks it after the create (spark__persist_constraints). -#}
+{% macro spark_table_holds_constraints() -%}
+    {{ return(config.get('file_format', 'delta') == 'delta') }}
 {%- endmacro %}

@@ -8,7 +8,7 @@
     behaviour. -#}
 {% macro spark__persist_constraints(relation, model) %}
     {%- set contract_config = config.get('contract') -%}
-    {%- if contract_config.enforced and config.get('file_format', 'delta') == 'delta' -%}
+    {%- if contract_config.enforced and spark_table_holds_constraints() -%}
         {%- do alter_table_add_constraints(relation, model.constraints) -%}
         {%- do alter_column_set_constraints(relation, model.columns) -%}
     {%- elif contract_config.enforced -%}
