@@ -21,3 +21,27 @@
 {% macro spark__first_value_by(value, order_by) -%}
     min_by({{ value }}, struct({{ order_by }}))
 {%- endmacro %}
+
+
+{#- The value of `value` on the last row of each group in the order `order_by` (columns,
+    comma-separated, unique within the group; each ascending), null when that row's value
+    is: first_value_by in the reverse order, with the same single pass. -#}
+{% macro last_value_by(value, order_by) -%}
+    {{ return(adapter.dispatch('last_value_by', 'activation_warehouse')(value, order_by)) }}
+{%- endmacro %}
+
+{% macro default__last_value_by(value, order_by) -%}
+    {%- set descending = [] -%}
+    {%- for column in order_by.split(',') -%}
+        {%- do descending.append(column.strip() ~ ' desc') -%}
+    {%- endfor -%}
+    (array_agg({{ value }} order by {{ descending | join(', ') }}))[1]
+{%- endmacro %}
+
+{% macro duckdb__last_value_by(value, order_by) -%}
+    arg_max_null({{ value }}, ({{ order_by }}))
+{%- endmacro %}
+
+{% macro spark__last_value_by(value, order_by) -%}
+    max_by({{ value }}, struct({{ order_by }}))
+{%- endmacro %}

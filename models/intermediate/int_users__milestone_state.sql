@@ -23,22 +23,15 @@ connections as (
     from {{ ref('stg_app__data_source_connections') }}
 ),
 
+-- The furthest funnel step reached: the last by (milestone_order, milestone_key), in one
+-- aggregate (macro last_value_by) rather than a window ranking every reached step.
 furthest_step as (
     select
         user_id,
-        milestone_key as current_milestone
-    from (
-        select
-            user_id,
-            milestone_key,
-            row_number() over (
-                partition by user_id
-                order by milestone_order desc, milestone_key desc
-            ) as step_rank
-        from user_milestones
-        where is_funnel_step and is_reached
-    ) as reached_steps
-    where step_rank = 1
+        {{ last_value_by('milestone_key', 'milestone_order, milestone_key') }} as current_milestone
+    from user_milestones
+    where is_funnel_step and is_reached
+    group by user_id
 ),
 
 pivoted as (
