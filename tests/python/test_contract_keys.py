@@ -94,26 +94,15 @@ def test_rows_breaking_the_key_fail_the_build_and_keep_the_table(
     warehouse.dbt("run", "--select", "key_probe", KEY_PROBE_SECOND_ID="1")
     assert sorted(warehouse.query("select probe_id, label from marts.key_probe")) == [(1, "a"), (1, "b")]
 
-    (project / "models" / "marts" / "key_probe.sql").write_text(
-        "select 1 as probe_id, 'a' as label\n"
-        "union all\n"
-        "select 1 as probe_id, 'a' as label\n"
-    )
-    result = warehouse.dbt("run", "--select", "key_probe", check=False)
-    assert result.returncode != 0
-    # The check names the repeated key.
-    assert "duplicate key" in result.stdout.lower(), result.stdout[-3000:]
-    assert '."key_probe": 1, a' in result.stdout, result.stdout[-3000:]
-    assert sorted(warehouse.query("select probe_id, label from marts.key_probe")) == [(1, "a"), (1, "b")]
-
-    # A key column may not be null (a declared key implies NOT NULL), though the probe's
-    # columns carry no not_null constraint of their own.
-    (project / "models" / "marts" / "key_probe.sql").write_text(
-        "select 1 as probe_id, 'a' as label\n"
-        "union all\n"
-        "select 2 as probe_id, null as label\n"
-    )
-    result = warehouse.dbt("run", "--select", "key_probe", check=False)
-    assert result.returncode != 0
-    assert '."key_probe": 2, null' in result.stdout, result.stdout[-3000:]
-    assert sorted(warehouse.query("select probe_id, label from marts.key_probe")) == [(1, "a"), (1, "b")]
+    # A repeated key, then a null in a key column (a declared key implies NOT NULL, though
+    # the probe's columns carry no not_null constraint of their own): each fails the
+    # build, named in the message, and the table stays as it was.
+    for second_row, named in (("1 as probe_id, 'a' as label", "1, a"), ("2 as probe_id, null as label", "2, null")):
+        (project / "models" / "marts" / "key_probe.sql").write_text(
+            f"select 1 as probe_id, 'a' as label\nunion all\nselect {second_row}\n"
+        )
+        result = warehouse.dbt("run", "--select", "key_probe", check=False)
+        assert result.returncode != 0
+        assert "duplicate key or null" in result.stdout.lower(), result.stdout[-3000:]
+        assert f'."key_probe": {named}' in result.stdout, result.stdout[-3000:]
+        assert sorted(warehouse.query("select probe_id, label from marts.key_probe")) == [(1, "a"), (1, "b")]
