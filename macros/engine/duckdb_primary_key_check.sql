@@ -21,6 +21,17 @@
 {% macro duckdb__create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
     {{ dbt.duckdb__create_table_as(temporary, relation, compiled_code, language, partitioned_by, sorted_by) }}
     {%- set primary_key = contract_primary_key() if language == 'sql' and not temporary else [] %}
+    {%- if primary_key and 'incremental' in config.get('materialized', '') %}
+        {#- Later runs of an incremental model insert into its table without this
+            statement, so its key would be checked on the first build only. No keyed
+            model is incremental today; one that became so must say how it keeps its
+            key rather than lose the check silently. -#}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ model.name ~ " declares a primary key and is incremental: on DuckDB the project "
+            ~ "checks a key only when a table is built whole (macros/engine/duckdb_primary_key_check.sql). "
+            ~ "Prove the key with a unique test instead, or extend the check to incremental runs."
+        ) }}
+    {%- endif %}
     {%- if primary_key %}
     {{ duckdb_primary_key_check(relation, primary_key) }};
     {%- endif %}

@@ -106,3 +106,12 @@ def test_rows_breaking_the_key_fail_the_build_and_keep_the_table(
         assert "duplicate key or null" in result.stdout.lower(), result.stdout[-3000:]
         assert f'."key_probe": {named}' in result.stdout, result.stdout[-3000:]
         assert sorted(warehouse.query("select probe_id, label from marts.key_probe")) == [(1, "a"), (1, "b")]
+
+    # An incremental model's later runs insert without the check: a key on one is refused
+    # with a message, not left unchecked.
+    (project / "models" / "marts" / "key_probe.sql").write_text(
+        "{{ config(materialized='incremental') }}\nselect 1 as probe_id, 'a' as label\n"
+    )
+    result = warehouse.dbt("run", "--select", "key_probe", "--full-refresh", check=False)
+    assert result.returncode != 0
+    assert "declares a primary key and is incremental" in result.stdout, result.stdout[-3000:]
