@@ -110,7 +110,7 @@ def test_rows_breaking_the_key_fail_the_build_and_keep_the_table(
     # An incremental model's later runs insert without the check: a key on one is refused
     # with a message, not left unchecked.
     (project / "models" / "marts" / "key_probe.sql").write_text(
-        "{{ config(materialized='incremental') }}\nselect 1 as probe_id, 'a' as label\n"
+        "{{ config(materialized='incremental', on_schema_change='fail') }}\nselect 1 as probe_id, 'a' as label\n"
     )
     result = warehouse.dbt("run", "--select", "key_probe", "--full-refresh", check=False)
     assert result.returncode != 0
