@@ -167,7 +167,10 @@ user_actions as (
             {{ person_type }} as person_type,
             {{ person_id }} as person_id
         from {{ ref('int_events__resolved') }}
-        where is_user_action
+        -- (The bound on occurred_at is implied by the join below; stated so the scan skips
+        -- the blocks of earlier actions, DuckDB's min/max per block, instead of reading
+        -- them all.)
+        where is_user_action{{ ' and occurred_at >= (select min(recut_from) from recut_persons)' if incremental_run }}
     ) as resolved
     {%- if incremental_run %}
     inner join recut_persons
@@ -236,7 +239,10 @@ sessionized as (
             on previous.person_type = recut_persons.person_type
             and previous.person_id = recut_persons.person_id
             and previous.occurred_at >= recut_persons.recut_from
-        where previous.event_id not in (select event_id from sessionized)
+        where
+            -- (Implied by the join; lets the scan skip earlier blocks, as in user_actions.)
+            previous.occurred_at >= (select min(recut_from) from recut_persons)
+            and previous.event_id not in (select event_id from sessionized)
     ),
 
     written as (

@@ -68,9 +68,14 @@ user_actions as (
     where is_user_action and {{ rewritten_only }}
 ),
 
+-- The other events are rewritten exactly when int_events__resolved stamped them since:
+-- int_events__sessionized writes user actions alone, cut from the events' rows as they
+-- were when it ran, so an event without an action's row there that it rewrote since is
+-- one whose row was written since. That condition a scan checks per block (DuckDB's
+-- min/max of the stamp) instead of comparing all 10M event ids with the rewritten ones.
 other_events as (
     select * from {{ ref('int_events__resolved') }}
-    where not is_user_action and {{ rewritten_only }}
+    where not is_user_action and {{ stamped_after_run_window() if is_incremental() else 'true' }}
 ),
 
 sessionized as (
