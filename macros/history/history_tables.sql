@@ -22,9 +22,6 @@
             ('relation_name', text), ('unique_id', text), ('fingerprint', text),
             ('built_at', stamp), ('invocation_id', text),
         ],
-        'table_input_signatures': [
-            ('relation_name', text), ('input_id', text), ('signature', text), ('invocation_id', text),
-        ],
         'dbt_run_results': [
             ('invocation_id', text), ('command', text), ('run_started_at', stamp),
             ('generated_at', stamp), ('unique_id', text), ('name', text), ('resource_type', text),
@@ -63,10 +60,8 @@
 {#- The on-run-start hook: the history tables exist before anything reads them. -#}
 {% macro create_history_tables() -%}
     {%- if execute -%}
-        {%- for name in [
-            'raw_event_days', 'raw_event_restatements', 'dbt_run_results', 'table_fingerprints',
-            'table_input_signatures',
-        ] if name not in ('table_fingerprints', 'table_input_signatures') or table_fingerprints_supported() -%}
+        {%- for name in ['raw_event_days', 'raw_event_restatements', 'dbt_run_results', 'table_fingerprints']
+            if name != 'table_fingerprints' or table_fingerprints_supported() -%}
             {%- do history_table(name) -%}
         {%- endfor -%}
     {%- endif -%}

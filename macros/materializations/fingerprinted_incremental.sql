@@ -41,12 +41,9 @@
     {#- Forgotten before the run, so a run that fails half-way leaves no record that could
         keep a table it did not finish. -#}
     {%- do forget_fingerprint(state, target_relation) -%}
-    {%- do forget_input_signatures(target_relation) -%}
     {%- set result = run_incremental() -%}
     {%- if fingerprint.current is not none -%}
         {%- do record_fingerprint(state, target_relation, fingerprint.current) -%}
-        {#- What each input held, for the model's next run (macros/incremental/input_signatures.sql). -#}
-        {%- do record_input_signatures(target_relation, fingerprint.inputs) -%}
     {%- endif -%}
     {{ return(result) }}
 {% endmaterialization %}

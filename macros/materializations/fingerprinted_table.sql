@@ -123,8 +123,7 @@
 
 {#- The fingerprint of `node` (the model being built into `relation`) now, and the one
     recorded at its last build in `state` (history.table_fingerprints): {'current': text
-    or none, 'recorded': text or none, 'inputs': [[input_id, signature], ...], each input's
-    signature now}. One query, run as the node's 'main' statement,
+    or none, 'recorded': text or none}. One query, run as the node's 'main' statement,
     returns a row per input signature and one for the record; `current` is none when an
     input has no cheap signature or a signature comes back null (an input table missing,
     an upstream fingerprinted table with no record). -#}
@@ -141,7 +140,7 @@
         ) as signatures
         order by input_id
     {%- endcall -%}
-    {%- set found = {'signed': signed, 'recorded': none, 'inputs': []} -%}
+    {%- set found = {'signed': signed, 'recorded': none} -%}
     {%- set parts = code_fingerprint_parts(node, 'scheme 1') -%}
     {%- for row in load_result('main')['table'].rows -%}
         {%- if row[0] == '~recorded' -%}
@@ -150,14 +149,12 @@
             {%- do found.update({'signed': false}) -%}
         {%- else -%}
             {%- do parts.append(row[0] ~ '=' ~ row[1]) -%}
-            {%- do found.inputs.append([row[0], row[1]]) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ log('Fingerprint inputs of ' ~ relation ~ ': ' ~ (parts[5:] | join('; ')), info=false) }}
     {{ return({
         'current': local_md5(parts | join('\n')) if found.signed else none,
         'recorded': found.recorded,
-        'inputs': found.inputs,
     }) }}
 {%- endmacro %}
 

@@ -5,10 +5,7 @@
 --   1. the clean events re-judged by int_events__classified (received from the run
 --      window's received_from of int_events__resolved on);
 --   2. the events whose context changed in the app tables or seeds: their user's account
---      or internal flag, their account's test flag, their name's tracking-plan entry (the
---      users and accounts are compared only when what stg_app__users or stg_app__accounts
---      read changed since int_events__resolved last ran: otherwise each event's recorded
---      context is what that run read, macro inputs_unchanged_since_last_run);
+--      or internal flag, their account's test flag, their name's tracking-plan entry;
 --   3. identity restated: the anonymous events of every anonymous id seen on the events
 --      above whose first sighting with a user changed (a late identify call: a later
 --      batch can bring an earlier sighting, or the first sighting of an id whose events
@@ -21,9 +18,6 @@
 {{- run_window_dependency() }}
 
 {%- set previous_build = model_relation('int_events__resolved') %}
-{%- set people_unchanged = inputs_unchanged_since_last_run(
-    'int_events__resolved', ['stg_app__users', 'stg_app__accounts']
-) %}
 
 with
 
@@ -76,8 +70,7 @@ arrived_before as (
 
 -- 2. Context that changed since the events were resolved: what each event recorded of
 -- its user and account, against raw.users and raw.accounts now, and of its name, against
--- the tracking plan now. (Every run leaves each event's recorded context equal to the app
--- tables it read, so with those unchanged since, no event is read for it.)
+-- the tracking plan now.
 recorded_context as (
     select distinct
         user_id,
@@ -87,9 +80,6 @@ recorded_context as (
         is_test_account,
         is_excluded_from_metrics
     from {{ previous_build }}
-    {%- if people_unchanged %}
-        where false
-    {%- endif %}
 ),
 
 changed_users as (

@@ -326,8 +326,7 @@ BEHIND_THE_LOOKBACK = event("late", "page_viewed", f"{D3} 01:00", f"{D3} 02:00",
 @pytest.fixture(scope="module")
 def timeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("incremental")
-    # (artifacts: each run's compiled SQL of the models with a short cut and of
-    # int_events__resolved, from run_results.json.)
+    # (artifacts: each run's compiled SQL of the models with a short cut, from run_results.json.)
     warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target", artifacts=True)
     create_raw_tables(warehouse.path)
     insert_rows(warehouse.path, "accounts", ACCOUNTS)
@@ -343,8 +342,7 @@ def timeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
         assert_reconciles(warehouse)
         after[batch] = snapshot(warehouse.path)
         short_cut_sql[batch] = {
-            model: compiled_code(warehouse, model)
-            for model in ("int_events__sessionized", "fct_events", "int_events__resolved")
+            model: compiled_code(warehouse, model) for model in ("int_events__sessionized", "fct_events")
         }
         built[batch] = tables_built_by_the_last_run(warehouse)
         days_recorded[batch] = raw_event_days_recorded_by_the_last_run(warehouse)
@@ -617,20 +615,6 @@ def test_a_run_with_nothing_new_changes_nothing_and_reads_no_event(timeline: dic
         assert short_cut not in timeline["short_cut_sql"][4][model], model
         assert short_cut not in timeline["short_cut_sql"][5][model], model
         assert short_cut in timeline["short_cut_sql"][6][model], model
-
-
-def test_events_are_compared_with_the_app_tables_only_after_those_changed(timeline: dict) -> None:
-    # Each event's recorded user and account is compared with raw.users and raw.accounts
-    # (a read of every event) in the runs after a change there: batches 2, 3, 4 (users)
-    # and 7 (accounts). The others read no event for it (macro
-    # inputs_unchanged_since_last_run); batch 1 is a rebuild, which compares nothing.
-    def compares_people(batch: int) -> bool:
-        code = timeline["short_cut_sql"][batch]["int_events__resolved"]
-        recorded_context = code[code.index("recorded_context as ("):code.index("changed_users as (")]
-        return "where false" not in recorded_context
-
-    assert "recorded_context as (" not in timeline["short_cut_sql"][1]["int_events__resolved"]
-    assert [batch for batch in range(2, 8) if compares_people(batch)] == [2, 3, 4, 7]
 
 
 def test_rows_behind_the_lookback_stop_the_build_and_are_counted(timeline: dict) -> None:
