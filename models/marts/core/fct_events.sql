@@ -68,11 +68,12 @@ user_actions as (
     where is_user_action and {{ rewritten_only }}
 ),
 
--- The other events are rewritten exactly when int_events__resolved stamped them since:
--- int_events__sessionized writes user actions alone, cut from the events' rows as they
--- were when it ran, so an event without an action's row there that it rewrote since is
--- one whose row was written since. That condition a scan checks per block (DuckDB's
--- min/max of the stamp) instead of comparing all 10M event ids with the rewritten ones.
+-- The other events are rewritten exactly when int_events__resolved stamped them since
+-- this table was written: int_events__sessionized writes user actions alone, cut from
+-- int_events__resolved's rows as they were when it ran, so for an event that is no action
+-- now to have a session row rewritten since, its own row must have changed (and been
+-- stamped) since. The stamp is a condition a scan checks per block (DuckDB's min/max),
+-- where comparing all 10M event ids with the rewritten ones read every id.
 other_events as (
     select * from {{ ref('int_events__resolved') }}
     where not is_user_action and {{ stamped_after_run_window() if is_incremental() else 'true' }}
