@@ -22,7 +22,8 @@
     YAML files (sources, semantic metrics) cannot call a macro, so where one reads a setting
     it writes `var(name, default)` with the default restated; tests/python/test_settings.py
     keeps every such fallback equal to this registry. -#}
-{% macro settings_registry() -%}
+{#- The registry's YAML text (settings_registry parses it whole, setting_spec one entry). -#}
+{% macro _settings_yaml() -%}
 {%- set settings_yaml -%}
 - name: raw_schema
   type: identifier
@@ -369,14 +370,28 @@
     An event name outside the tracking plan, never seen before, arriving with at least this many
     clean events on its first day is an error (a renamed event); demo none.
 {%- endset -%}
-    {{ return(fromyaml(settings_yaml)) }}
+    {{ return(settings_yaml) }}
 {%- endmacro %}
 
-{#- One setting's registry entry; an unknown name is a programming error, named. -#}
+{% macro settings_registry() -%}
+    {{ return(fromyaml(_settings_yaml())) }}
+{%- endmacro %}
+
+{#- One setting's registry entry; an unknown name is a programming error, named. Only the
+    entry's own lines are parsed: setting() is called about a hundred times in a run, and
+    parsing the whole registry each time cost 2.7 ms a call, 0.3 s of every run
+    (docs/performance.md, "Fourth session of 2026-12-05"). An entry runs from its
+    `- name:` line to the next one; names are unique (test_settings.py). -#}
 {% macro setting_spec(name) -%}
-    {%- for spec in settings_registry() if spec.name == name -%}
-        {{ return(spec) }}
-    {%- endfor -%}
+    {%- set text = '\n' ~ _settings_yaml() ~ '\n' -%}
+    {%- set start = text.find('\n- name: ' ~ name ~ '\n') -%}
+    {%- if start >= 0 -%}
+        {%- set end = text.find('\n- name: ', start + 1) -%}
+        {%- set entries = fromyaml(text[start:(end if end >= 0 else text | length)]) -%}
+        {%- if entries | length == 1 and entries[0].name == name -%}
+            {{ return(entries[0]) }}
+        {%- endif -%}
+    {%- endif -%}
     {{ exceptions.raise_compiler_error("Unknown setting '" ~ name ~ "': it is not in the registry (macros/config/settings.sql).") }}
 {%- endmacro %}
 

@@ -28,7 +28,8 @@ from activation_warehouse.load import load_folder
 from activation_warehouse.paths import PROJECT_DIR
 from activation_warehouse.report import write_report
 from activation_warehouse.settings import (
-    README_END, README_PATH, README_START, load_registry, main, markdown_table, recorded_value,
+    _YAML_BLOCK, README_END, README_PATH, README_START, REGISTRY_PATH, load_registry, main, markdown_table,
+    recorded_value,
 )
 
 from conftest import FIXTURES_DIR, ScratchWarehouse
@@ -101,6 +102,21 @@ def test_the_defaults_keep_every_order_rule() -> None:
     pairs = [(setting, BY_NAME[setting.at_most]) for setting in REGISTRY if setting.at_most]
     assert len(pairs) == 11
     assert [(low.name, high.name) for low, high in pairs if low.default > high.default] == []
+
+
+def test_each_entry_parses_alone_as_setting_spec_cuts_it() -> None:
+    """setting_spec parses one entry, the text from its `- name:` line to the next (a
+    hundred calls a run made parsing the whole registry cost 0.3 s): that cut must give
+    exactly the entry the whole registry holds, for every setting."""
+    text = "\n" + _YAML_BLOCK.search(REGISTRY_PATH.read_text(encoding="utf-8")).group(1).strip() + "\n"
+    whole = yaml.safe_load(text)
+    for entry in whole:
+        line = f"\n- name: {entry['name']}\n"
+        assert text.count(line) == 1, entry["name"]
+        start = text.find(line)
+        end = text.find("\n- name: ", start + 1)
+        assert yaml.safe_load(text[start:end if end >= 0 else len(text)]) == [entry], entry["name"]
+    assert len(whole) == len(REGISTRY)
 
 
 @pytest.mark.dbt
