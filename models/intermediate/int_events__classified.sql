@@ -24,19 +24,17 @@
 {{- run_window_dependency() }}
 
 {%- set incremental_run = is_incremental() %}
+{%- set ranked_by_row_key = raw_row_key_is_available() %}
 
-with
-
-events as (
-    select * from {{ ref('stg_tracker__events') }}
+{#- The raw rows this run judges, read by each scan of stg_tracker__events. -#}
+{%- set judged_rows %}
     {%- if incremental_run %}
     where received_at >= {{ run_window('received_from') }}
     {%- endif %}
-),
+{%- endset %}
 
-judged as (
-    select
-        *,
+{#- The first rule a row breaks, in the spec's order; null for a row that passes. -#}
+{%- set quarantine_reason %}
         case
             when event_id is null then 'missing_event_id'
             when occurred_at is null then 'unparseable_occurred_at'
@@ -46,20 +44,13 @@ judged as (
                 then 'occurred_after_received'
             when user_id is null and anonymous_id is null then 'missing_identity'
             when event_name is null then 'missing_event_name'
-        end as quarantine_reason
-    from events
-),
+        end
+{%- endset %}
 
-ranked as (
-    select
-        *,
-        -- Retries repeat an event_id: the first delivery wins. The rest of the raw row
-        -- breaks the last ties, so a rebuild keeps the same row; it is compared only on
-        -- ties, where hashing every row first would cost a pass over all of them.
-        case
-            when quarantine_reason is null then
-                row_number() over (
-                    partition by event_id, quarantine_reason is null
+{#- Retries repeat an event_id: the first delivery wins. The rest of the raw row breaks
+    the last ties, so a rebuild keeps the same row; it is compared only on ties, where
+    hashing every row first would cost a pass over all of them. -#}
+{%- set delivery_order %}
                     order by
                         received_at,
                         occurred_at,
@@ -69,11 +60,91 @@ ranked as (
                         raw_account_id nulls last,
                         raw_occurred_at nulls last,
                         raw_properties nulls last
-                )
-        end as delivery_rank
-    from judged
+{%- endset %}
+
+with
+
+events as (
+    select * from {{ ref('stg_tracker__events') }}
+    {{- judged_rows }}
 ),
 
+judged as (
+    select
+        *,
+        {{ quarantine_reason }} as quarantine_reason
+    from events
+),
+
+{% if ranked_by_row_key %}
+    -- The ranking by row key (macro raw_row_key): only the clean deliveries of an id
+    -- that repeats are ranked, and by their key alone does a rank find its row. Each
+    -- part reads stg_tracker__events itself: the key's filter then reaches the scan, so
+    -- only the repeated rows are parsed twice.
+    repeated_ids as (
+        select event_id
+        from {{ ref('stg_tracker__events') }}
+        {{- judged_rows }}
+        group by event_id
+        -- (The rows without an id form one group here, which no id equals below.)
+        having count(*) > 1
+    ),
+
+    repeated_row_keys as (
+        select raw_row_key
+        from {{ ref('stg_tracker__events') }}
+        where
+            event_id in (select repeated_ids.event_id from repeated_ids)
+            {%- if incremental_run %}
+            and received_at >= {{ run_window('received_from') }}
+            {%- endif %}
+    ),
+
+    repeated_deliveries as (
+        select
+            *,
+            {{ quarantine_reason }} as quarantine_reason
+        from {{ ref('stg_tracker__events') }}
+        where raw_row_key in (select repeated_row_keys.raw_row_key from repeated_row_keys)
+    ),
+
+    delivery_ranks as (
+        select
+            raw_row_key,
+            row_number() over (
+                partition by event_id
+                {{- delivery_order }}
+            ) as delivery_rank
+        from repeated_deliveries
+        where quarantine_reason is null
+    ),
+
+    ranked as (
+        select
+            judged.*,
+            case
+                when judged.quarantine_reason is null then coalesce(delivery_ranks.delivery_rank, 1)
+            end as delivery_rank
+        from judged
+        left join delivery_ranks
+            on judged.raw_row_key = delivery_ranks.raw_row_key
+    ),
+
+{% else %}
+    ranked as (
+        select
+            *,
+            case
+                when quarantine_reason is null then
+                    row_number() over (
+                        partition by event_id, quarantine_reason is null
+                        {{- delivery_order }}
+                    )
+            end as delivery_rank
+        from judged
+    ),
+
+{% endif %}
 {% if incremental_run %}
     -- Event ids kept by an earlier run: those deliveries were received before every row
     -- judged now, so they stay first.

@@ -23,7 +23,9 @@ quarantined (11):
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from activation_warehouse.load import load_folder
@@ -103,6 +105,31 @@ def test_duplicates_keep_the_first_delivery(built: ScratchWarehouse) -> None:
         ("e02", datetime(2026, 3, 1, 10, 0, 31)),
         ("e22", datetime(2026, 3, 1, 12, 0, 10)),
     ]
+
+
+def _classified(warehouse: ScratchWarehouse) -> tuple[str, list[tuple]]:
+    """The compiled SQL of int_events__classified in the warehouse's last build, and its rows."""
+    compiled = warehouse.target_dir / "compiled/activation_warehouse/models/intermediate/int_events__classified.sql"
+    return compiled.read_text(), warehouse.query("select * from intermediate.int_events__classified order by all")
+
+
+def test_a_raw_events_view_is_ranked_in_one_window_with_the_same_rows(
+    built: ScratchWarehouse, tmp_path: Path
+) -> None:
+    """A raw.events exposed as a view (as a loader may do over files) has no row key, so
+    the duplicates are ranked in one window over every row instead of by key (macro
+    raw_row_key): both ways must judge every row alike, ties included."""
+    viewed = ScratchWarehouse(path=tmp_path / "warehouse.duckdb", target_dir=tmp_path / "target")
+    load_folder(FIXTURES_DIR / "cleaning", viewed.path, progress=False)
+    with duckdb.connect(str(viewed.path)) as connection:
+        connection.execute("alter table raw.events rename to events_loaded")
+        connection.execute("create view raw.events as select * from raw.events_loaded")
+    viewed.dbt("run", "--select", "+int_events__classified")
+    by_key_sql, by_key = _classified(built)
+    by_window_sql, by_window = _classified(viewed)
+    assert "delivery_ranks" in by_key_sql and "delivery_ranks" not in by_window_sql
+    assert len(by_key) == 27
+    assert by_window == by_key
 
 
 def test_no_personal_data_past_staging(built: ScratchWarehouse) -> None:

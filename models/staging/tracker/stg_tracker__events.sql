@@ -9,7 +9,11 @@ with
 source_events as (
     -- raw.events, or a collector's track calls mapped onto the same columns
     -- (macro event_rows; setting event_collector, docs/pipelines.md).
-    select * from {{ event_rows() }}
+    -- With raw.events' row key where the engine has one (macro raw_row_key).
+    select
+        *,
+        {{ raw_row_key() }} as raw_row_key
+    from {{ event_rows() }}
 ),
 
 without_emails as (
@@ -21,7 +25,8 @@ without_emails as (
         {{ pseudonymize_emails('account_id') }} as raw_account_id,
         {{ redact_emails('occurred_at') }} as raw_occurred_at,
         {{ redact_emails('properties') }} as raw_properties,
-        received_at
+        received_at,
+        raw_row_key
     from source_events
 ),
 
@@ -35,6 +40,7 @@ cleaned as (
         raw_occurred_at,
         raw_properties,
         received_at,
+        raw_row_key,
         {{ blank_to_null('raw_event_id') }} as event_id,
         {{ normalize_event_name('raw_event_name') }} as event_name,
         {{ blank_to_null('raw_user_id') }} as user_id,
@@ -55,6 +61,7 @@ final as (
         raw_occurred_at,
         raw_properties,
         received_at,
+        raw_row_key,
         event_id,
         event_name,
         user_id,
