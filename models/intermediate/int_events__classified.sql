@@ -26,10 +26,11 @@
 {%- set incremental_run = is_incremental() %}
 {%- set ranked_by_row_key = raw_row_key_is_available() %}
 
-{#- The raw rows this run judges, read by each scan of stg_tracker__events. -#}
+{#- The raw rows this run judges: every scan of stg_tracker__events reads only these. -#}
+{%- set in_run_window = 'received_at >= ' ~ run_window('received_from') if incremental_run else none %}
 {%- set judged_rows %}
-    {%- if incremental_run %}
-    where received_at >= {{ run_window('received_from') }}
+    {%- if in_run_window %}
+    where {{ in_run_window }}
     {%- endif %}
 {%- endset %}
 
@@ -95,8 +96,8 @@ judged as (
         from {{ ref('stg_tracker__events') }}
         where
             event_id in (select repeated_ids.event_id from repeated_ids)
-            {%- if incremental_run %}
-            and received_at >= {{ run_window('received_from') }}
+            {%- if in_run_window %}
+            and {{ in_run_window }}
             {%- endif %}
     ),
 
