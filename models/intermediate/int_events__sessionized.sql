@@ -195,8 +195,9 @@ gaps as (
     from user_actions
 ),
 
--- Numbered in the order the gaps were found in, and each action carries its session's
--- first event id (the latest session start so far) from the same window.
+-- Numbered in the order the gaps were found in, and each action carries its session's id
+-- (that of the latest session start so far) from the same window: hashed once per
+-- session, at its start, rather than once per action.
 numbered as (
     select
         *,
@@ -206,10 +207,11 @@ numbered as (
             rows between unbounded preceding and current row
         ) as session_number,
         {{ last_value_ignoring_nulls(
-            'case when starts_session = 1 then event_id end',
+            'case when starts_session = 1 then '
+                ~ dbt.hash(dbt.concat(['person_type', "'|'", 'person_id', "'|'", 'event_id'])) ~ ' end',
             'person_type, person_id',
             'occurred_at, event_id'
-        ) }} as first_event_id
+        ) }} as session_id
     from gaps
 ),
 
@@ -224,7 +226,7 @@ sessionized as (
         account_id,
         is_excluded_from_metrics,
         cast(session_number as {{ dbt.type_bigint() }}) as session_number,
-        {{ dbt.hash(dbt.concat(['person_type', "'|'", 'person_id', "'|'", 'first_event_id'])) }} as session_id
+        session_id
     from numbered
 ),
 
