@@ -14,6 +14,10 @@
             ('settled_before', stamp), ('latest_received_at', stamp), ('recorded_at', stamp),
             ('invocation_id', text),
         ],
+        'raw_event_days_read': [
+            ('received_date', 'date'), ('raw_rows', count), ('fingerprint', text),
+            ('settled_before', stamp), ('invocation_id', text),
+        ],
         'raw_event_restatements': [
             ('received_date', 'date'), ('detected_at', stamp), ('detected_through', stamp),
             ('rows_before', count), ('rows_after', count), ('change', text),
@@ -21,6 +25,9 @@
         'table_fingerprints': [
             ('relation_name', text), ('unique_id', text), ('fingerprint', text),
             ('built_at', stamp), ('invocation_id', text),
+        ],
+        'source_signatures': [
+            ('input_id', text), ('signature', text), ('invocation_id', text), ('recorded_at', stamp),
         ],
         'dbt_run_results': [
             ('invocation_id', text), ('command', text), ('run_started_at', stamp),
@@ -60,8 +67,11 @@
 {#- The on-run-start hook: the history tables exist before anything reads them. -#}
 {% macro create_history_tables() -%}
     {%- if execute -%}
-        {%- for name in ['raw_event_days', 'raw_event_restatements', 'dbt_run_results', 'table_fingerprints']
-            if name != 'table_fingerprints' or table_fingerprints_supported() -%}
+        {%- for name in [
+            'raw_event_days', 'raw_event_days_read', 'raw_event_restatements', 'dbt_run_results',
+            'table_fingerprints', 'source_signatures',
+        ]
+            if name not in ('table_fingerprints', 'source_signatures') or table_fingerprints_supported() -%}
             {%- do history_table(name) -%}
         {%- endfor -%}
     {%- endif -%}

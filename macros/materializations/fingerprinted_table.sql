@@ -174,15 +174,15 @@
       models read it, and it measures their own tables: a model whose other inputs are
       unchanged since its last run holds what that run left, whatever the window says;
     - an incremental model that stamps every row it writes (run_window_models: a stamp
-      later than any earlier run's, so the latest one moves whenever a row is written),
-      and a raw table declared append-only (meta append_only: rows are only added, a
-      restated day stops the run, docs/incremental-builds.md "Restated raw data"): the
-      row count and the latest stamp or loaded_at_field;
+      later than any earlier run's, so the latest one moves whenever a row is written):
+      the row count and the latest stamp;
+    - a source: its signature taken at the start of this invocation (macro
+      record_source_signatures, which says how each is signed);
     - a view (kept or not: fingerprinted_view): its definition as the catalog holds it,
       then what it reads; an ephemeral
       model: what it reads (its code is part of the compiled SQL);
-    - a seed, a source or a plain table: its row count and the sum of a hash of every row
-      (a few milliseconds for the app tables and seeds; no per-event table is read so);
+    - a seed or a plain table: its row count and the sum of a hash of every row (a few
+      milliseconds for the seeds; no per-event table is read so);
     - anything else (an incremental model neither stamped nor fingerprinted, such as
       dq_incident_history), and a node
       that reads tables its ref() and source() calls do not name (meta
@@ -229,15 +229,17 @@
                     'select ' ~ name ~ ' as input_id, (' ~ view_definition_sql(relation) ~ ') as signature'
                 ) -%}
                 {%- do signed.append(fingerprint_input_signatures(node.depends_on.nodes, selects, seen, state)) -%}
-            {%- elif (kind == 'model' and materialized in ('incremental', 'fingerprinted_incremental')
-                    and node.name in stamps)
-                or (kind == 'source' and node.config.meta.get('append_only') and node.loaded_at_field) -%}
-                {%- set stamp = stamps.get(node.name) if kind == 'model' else node.loaded_at_field -%}
+            {%- elif kind == 'source' -%}
+                {%- do selects.append(
+                    'select ' ~ name ~ ' as input_id, ' ~ recorded_source_signature_sql(unique_id) ~ ' as signature'
+                ) -%}
+            {%- elif kind == 'model' and materialized in ('incremental', 'fingerprinted_incremental')
+                and node.name in stamps -%}
                 {%- do selects.append(
                     'select ' ~ name ~ ' as input_id, cast(count(*) as ' ~ text ~ ") || '/' || cast(max("
-                    ~ stamp ~ ') as ' ~ text ~ ') as signature from ' ~ relation
+                    ~ stamps[node.name] ~ ') as ' ~ text ~ ') as signature from ' ~ relation
                 ) -%}
-            {%- elif kind in ('seed', 'source') or (kind == 'model' and materialized == 'table') -%}
+            {%- elif kind == 'seed' or (kind == 'model' and materialized == 'table') -%}
                 {%- do selects.append(
                     'select ' ~ name ~ ' as input_id, signature from ('
                     ~ relation_content_signature_sql(relation) ~ ') as content'

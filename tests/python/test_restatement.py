@@ -178,6 +178,26 @@ def _restated_days(warehouse: ScratchWarehouse) -> list[dict[str, str]]:
     return json.loads("\n".join(lines[start:]))["show"]
 
 
+def _recorded_figures(warehouse: ScratchWarehouse) -> list[tuple]:
+    """history.raw_event_days' figures, by received day."""
+    return warehouse.query(
+        "select received_date, raw_rows, fingerprint from history.raw_event_days"
+        " where received_date is not null order by received_date"
+    )
+
+
+def _figures_in_one_pass(warehouse: ScratchWarehouse) -> list[tuple]:
+    """The same figures in one pass over raw.events: per received day, the rows received
+    before the recorded cutoff and the sum of DuckDB's hash of each row's contract columns
+    (the definition in macros/cross_db/row_hash.sql)."""
+    return warehouse.query(
+        f"select cast(received_at as date) as received_date, count(*),"
+        f" cast(sum(cast(hash({', '.join(RAW_EVENT_COLUMNS)}) as hugeint)) as varchar)"
+        f" from raw.events where received_at < (select max(settled_before) from history.raw_event_days)"
+        f" group by received_date order by received_date"
+    )
+
+
 def _invocation_id(warehouse: ScratchWarehouse) -> str:
     return json.loads((warehouse.target_dir / "run_results.json").read_text())["metadata"]["invocation_id"]
 
@@ -255,6 +275,11 @@ def test_appending_new_days_is_no_restatement_and_equals_a_full_refresh(template
     assert warehouse.scalar("select count(*) from history.raw_event_restatements") == 0
     # The figures now cover the appended days settled by this run.
     assert warehouse.scalar("select max(received_date) from history.raw_event_days") == date(2026, 5, 31)
+    # They were recorded in two parts: the days before the template's cutoff from the check
+    # at the start of the run, the rest read again from raw.events. Together they are what
+    # one pass over every raw row received before the new cutoff gives.
+    assert warehouse.scalar("select count(*) from history.raw_event_days_read") > 0
+    assert _recorded_figures(warehouse) == _figures_in_one_pass(warehouse)
 
     reference = ScratchWarehouse.in_folder(template["root"] / "appended_reference", artifacts=True)
     shutil.copy(warehouse.path, reference.path)
