@@ -70,9 +70,7 @@
         {%- if ran and model is not none and not _raw_event_days_unchanged(model) -%}
             {%- set relation = history_table('raw_event_days') -%}
             {%- set read = history_table('raw_event_days_read') -%}
-            {%- set select_sql -%}
-                with
-
+            {%- set cutoff_ctes -%}
                 judged as (
                     select max(received_at) as latest_received_at
                     from {{ model }}
@@ -84,27 +82,38 @@
                         {{ dbt.dateadd('hour', -1 * setting('incremental_lookback_hours'), 'latest_received_at') }}
                             as settled_before
                     from judged
-                ),
+                )
+            {%- endset -%}
+            {#- The first day read again, fetched first: as a constant the bound reaches the scan
+                of raw.events, which then skips the earlier rows instead of reading them all. -#}
+            {%- set split_sql -%}
+                with
+
+                {{ cutoff_ctes }},
 
                 read_cutoff as (
                     select max(settled_before) as settled_before
                     from {{ read }}
                     where invocation_id = {{ history_text(invocation_id) }}
-                ),
+                )
 
-                split as (
-                    select
-                        cast(
-                            case
-                                when read_cutoff.settled_before is null then {{ history_timestamp('1900-01-01') }}
-                                when read_cutoff.settled_before < cutoff.settled_before
-                                    then read_cutoff.settled_before
-                                else cutoff.settled_before
-                            end as date
-                        ) as split_date
-                    from read_cutoff
-                    cross join cutoff
-                ),
+                select
+                    cast(
+                        case
+                            when read_cutoff.settled_before is null then {{ history_timestamp('1900-01-01') }}
+                            when read_cutoff.settled_before < cutoff.settled_before
+                                then read_cutoff.settled_before
+                            else cutoff.settled_before
+                        end as date
+                    ) as split_date
+                from read_cutoff
+                cross join cutoff
+            {%- endset -%}
+            {%- set split_date = run_query(split_sql).columns[0].values()[0] or '1900-01-01' -%}
+            {%- set select_sql -%}
+                with
+
+                {{ cutoff_ctes }},
 
                 settled_days as (
                     select
@@ -114,11 +123,11 @@
                     from {{ read }}
                     where
                         invocation_id = {{ history_text(invocation_id) }}
-                        and received_date < (select split_date from split)
+                        and received_date < cast({{ sql_string_literal(split_date | string) }} as date)
                     union all
                     {{ raw_event_day_figures(
                         '(select settled_before from cutoff)',
-                        '(select cast(split_date as ' ~ dbt.type_timestamp() ~ ') from split)'
+                        history_timestamp(split_date | string)
                     ) }}
                 ),
 
