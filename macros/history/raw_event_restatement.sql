@@ -8,7 +8,7 @@
     rest of the invocation (history.raw_event_days_read), and the record at its end
     re-reads only the raw rows of the days from the earlier of the two cutoffs on: a
     second hash of every raw row cost about 1 s of each 10M-event run that built the
-    events, 10 s at 100M. -#}
+    events (about 10 s at 100M by scale, not measured). -#}
 
 {% macro _classified_node() -%}
     {{ return(graph.nodes['model.activation_warehouse.int_events__classified']) }}
