@@ -118,18 +118,31 @@ def _publish_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from activation_warehouse.dbt_runner import DbtTarget, run_dbt
+    from activation_warehouse.unchanged import IF_CHANGED, build_if_changed
 
     dbt_args = list(args.dbt_args)
+    if_changed = IF_CHANGED in dbt_args
+    dbt_args = [arg for arg in dbt_args if arg != IF_CHANGED]
     if not dbt_args or dbt_args[0].startswith("-"):
         dbt_args.insert(0, "build")  # `build --full-refresh` means `dbt build --full-refresh`
-    code = run_dbt(*dbt_args, target=DbtTarget(warehouse=warehouse_path())).returncode
+    target = DbtTarget(warehouse=warehouse_path())
+    code = build_if_changed(
+        dbt_args, target.warehouse, target.project_dir, target.env(colours=False),
+        run=lambda command: run_dbt(*command, target=target).returncode, check=if_changed,
+    )
     # dbt exits 1 for failed nodes and 2 for its own errors; 2 here means "this command
     # cannot run" (a held warehouse, EXIT_LOCKED), so every dbt failure is 1.
     return EXIT_OK if code == 0 else EXIT_FAILED
 
 
 def _build_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt's command and options (default: build)")
+    parser.add_argument(
+        "dbt_args", nargs=argparse.REMAINDER,
+        help=(
+            "dbt's command and options (default: build); with --if-changed, a plain build or run"
+            " does not start dbt when nothing changed since the last successful one so run"
+        ),
+    )
 
 
 def _forget_user(args: argparse.Namespace) -> int:

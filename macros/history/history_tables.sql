@@ -29,6 +29,10 @@
         'source_signatures': [
             ('input_id', text), ('signature', text), ('invocation_id', text), ('recorded_at', stamp),
         ],
+        'source_signature_queries': [
+            ('input_id', text), ('source_database', text), ('source_schema', text),
+            ('source_identifier', text), ('signature_sql', text), ('invocation_id', text),
+        ],
         'dbt_run_results': [
             ('invocation_id', text), ('command', text), ('run_started_at', stamp),
             ('generated_at', stamp), ('unique_id', text), ('name', text), ('resource_type', text),
@@ -69,9 +73,10 @@
     {%- if execute -%}
         {%- for name in [
             'raw_event_days', 'raw_event_days_read', 'raw_event_restatements', 'dbt_run_results',
-            'table_fingerprints', 'source_signatures',
+            'table_fingerprints', 'source_signatures', 'source_signature_queries',
         ]
-            if name not in ('table_fingerprints', 'source_signatures') or table_fingerprints_supported() -%}
+            if name not in ('table_fingerprints', 'source_signatures', 'source_signature_queries')
+                or table_fingerprints_supported() -%}
             {%- do history_table(name) -%}
         {%- endfor -%}
     {%- endif -%}

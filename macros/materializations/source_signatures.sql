@@ -23,16 +23,23 @@
     {%- if execute and flags.WHICH in ('run', 'build') and table_fingerprints_supported()
         and _fingerprinted_model_selected() -%}
         {%- set selects = [] -%}
+        {%- set queries = [] -%}
         {%- for source in graph.sources.values() -%}
             {%- set relation = adapter.get_relation(
                 database=source.database, schema=source.schema, identifier=source.identifier
             ) -%}
+            {%- set query = none -%}
             {%- if relation is not none -%}
+                {%- set query = source_signature_sql(source, relation) | trim -%}
                 {%- do selects.append(
                     'select ' ~ sql_string_literal(source.unique_id) ~ ' as input_id, signature from ('
-                    ~ source_signature_sql(source, relation) ~ ') as signed'
+                    ~ query ~ ') as signed'
                 ) -%}
             {%- endif -%}
+            {%- do queries.append([
+                history_text(source.unique_id), history_text(source.database), history_text(source.schema),
+                history_text(source.identifier), history_text(query), history_text(invocation_id),
+            ]) -%}
         {%- endfor -%}
         {%- set signatures = selects | join('\nunion all\n') if selects
             else 'select cast(null as ' ~ dbt.type_string() ~ ') as input_id, cast(null as '
@@ -43,6 +50,21 @@
             ~ history_timestamp(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')) ~ ' as recorded_at from ('
             ~ signatures ~ ') as signatures'
         ) -%}
+        {#- The query behind each signature, and the sources that were missing, for the
+            tooling's check before a build (`activation-warehouse build --if-changed`,
+            activation_warehouse/unchanged.py): it runs these same queries again, so how a
+            source is signed stays written once, here. -#}
+        {%- set rows = [] -%}
+        {%- for query in queries -%}
+            {%- do rows.append('(' ~ (query | join(', ')) ~ ')') -%}
+        {%- endfor -%}
+        {%- if rows -%}
+            {%- do history_replace_rows(
+                history_table('source_signature_queries'),
+                'select * from (values ' ~ (rows | join(',\n')) ~ ') as queries (input_id, source_database,'
+                ~ ' source_schema, source_identifier, signature_sql, invocation_id)'
+            ) -%}
+        {%- endif -%}
     {%- endif -%}
     select 1 as source_signatures_recorded
 {%- endmacro %}
