@@ -145,3 +145,31 @@ def test_dbt_starts_only_when_something_changed(scenario_build: ScratchWarehouse
     assert runs_dbt("run", "--full-refresh", "--select", "int_as_of")
     assert runs_dbt()
     assert not runs_dbt()
+
+
+@pytest.mark.parametrize(
+    ("argv", "dbt_args", "check"),
+    [
+        (["build"], ["build"], False),
+        (["build", "--if-changed"], ["build"], True),
+        (["build", "--if-changed", "run", "--select", "x"], ["run", "--select", "x"], True),
+        (["build", "run", "--if-changed"], ["run"], True),
+        (["build", "--full-refresh"], ["build", "--full-refresh"], False),
+    ],
+)
+def test_the_command_line_takes_the_option_out_of_dbts_arguments(
+    argv: list[str], dbt_args: list[str], check: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    import activation_warehouse.unchanged as unchanged
+    from activation_warehouse.cli import main
+
+    monkeypatch.setenv("ACTIVATION_WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
+    seen: list[tuple[list[str], Path, bool]] = []
+
+    def fake(args: list[str], warehouse: Path, project_dir: Path, env: dict[str, str], run: object, check: bool) -> int:
+        seen.append((args, warehouse, check))
+        return 1
+
+    monkeypatch.setattr(unchanged, "build_if_changed", fake)
+    assert main(argv) == 1  # dbt's failure is the command's
+    assert seen == [(dbt_args, tmp_path / "w.duckdb", check)]
