@@ -22,6 +22,10 @@ What is compared, and where each comes from:
 - **no dbt invocation since**: the latest invocation in `history.dbt_run_results` must be
   the recorded build's (a `dbt seed` or a partial run in between makes the next check run).
 
+A build that selected a model reading tables no source names (meta
+`reads_unlisted_tables`: a collector's per-event tables, found in its schema) is never
+vouched for: the hook records such a model without a query, and the check runs dbt.
+
 Anything unknown (a first build, another engine, `--full-refresh`, a table that cannot be
 read) means dbt runs. Skipping leaves two things for the next build that runs: the
 restatement check of raw days already read (docs/incremental-builds.md, "Restated raw
@@ -174,6 +178,8 @@ def unchanged_build(warehouse: Path, key: str) -> Unchanged | None:
         if not queries or any(row[5] != invocation_id for row in queries):
             return None
         for input_id, database, schema, identifier, signature_sql, _ in queries:
+            if identifier is None:
+                return None  # a model that reads tables no signature covers (a collector's)
             if signature_sql is None:
                 if _exists(connection, database, schema, identifier):
                     return None  # a source that was missing has appeared

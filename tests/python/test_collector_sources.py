@@ -119,6 +119,19 @@ def test_every_track_call_is_one_raw_event_row_and_nothing_is_lost(segment_build
     ) == 0
 
 
+def test_a_collector_build_is_never_vouched_for_unchanged(segment_build: ScratchWarehouse) -> None:
+    # stg_segment__tracks reads per-event tables no source names, which a later sync may
+    # fill alone: the hook marks it, so `build --if-changed` always runs dbt
+    # (activation_warehouse/unchanged.py). The collector's tracks table is signed as any source.
+    assert segment_build.query(
+        "select input_id from history.source_signature_queries where source_identifier is null"
+    ) == [("model.activation_warehouse.stg_segment__tracks",)]
+    assert segment_build.scalar(
+        "select count(*) from history.source_signature_queries where source_identifier = 'tracks'"
+        " and signature_sql is not null"
+    ) == 1
+
+
 def test_times_names_and_accounts_are_mapped(segment_build: ScratchWarehouse) -> None:
     # occurred_at is the collector's timestamp, through the strict ISO-8601 parser.
     assert segment_build.scalar(
