@@ -113,40 +113,36 @@ def test_dbt_starts_only_when_something_changed(scenario_build: ScratchWarehouse
     assert runs_dbt(), "the last build was not this one"
     assert not runs_dbt()
 
-    # An app table edited in place (its row count unchanged): its signature moves.
-    with duckdb.connect(str(warehouse.path)) as connection:
-        connection.execute("update raw.accounts set employee_count = employee_count + 1 where account_id = 'acc_mid'")
-    assert runs_dbt()
-    assert not runs_dbt()
+    def execute(sql: str) -> None:
+        with duckdb.connect(str(warehouse.path)) as connection:
+            connection.execute(sql)
 
-    # A raw event appended: the events' row count moves.
-    with duckdb.connect(str(warehouse.path)) as connection:
-        connection.execute(
+    # Each change, then the hour after it: dbt runs once, and the next hour it does not.
+    changes = (
+        # An app table edited in place (its row count unchanged): its signature moves.
+        lambda: execute("update raw.accounts set employee_count = employee_count + 1 where account_id = 'acc_mid'"),
+        # A raw event appended: the events' row count moves.
+        lambda: execute(
             "insert into raw.events select * replace ('evt_appended_by_test' as event_id,"
             " received_at + interval 1 minute as received_at) from raw.events order by received_at desc limit 1"
-        )
-    assert runs_dbt()
-    assert not runs_dbt()
-
-    # A dbt invocation of its own in between (a seed load) leaves the check unable to vouch.
-    warehouse.dbt("seed", "--select", "milestones")
-    assert runs_dbt()
-    assert not runs_dbt()
-
-    # A model that read tables no source names (a collector's, marked by the hook) in the
-    # recorded build: the check cannot vouch.
-    with duckdb.connect(str(warehouse.path)) as connection:
-        connection.execute(
+        ),
+        # A dbt invocation of its own in between (a seed load): the check cannot vouch.
+        lambda: warehouse.dbt("seed", "--select", "milestones"),
+        # A model that read tables no source names (a collector's, marked by the hook) in
+        # the recorded build: the check cannot vouch.
+        lambda: execute(
             "insert into history.source_signature_queries select 'model.p.reads_unlisted', null, null, null, null,"
             " invocation_id from history.source_signature_queries limit 1"
-        )
-    assert runs_dbt()
-    assert not runs_dbt()
+        ),
+    )
+    for number, change in enumerate(changes):
+        change()
+        assert runs_dbt(), f"change {number}"
+        assert not runs_dbt(), f"after change {number}"
 
     # A failed build forgets the record: the next hour runs again, though the raw tables
     # are now those the failed build was given.
-    with duckdb.connect(str(warehouse.path)) as connection:
-        connection.execute("update raw.accounts set employee_count = employee_count + 1 where account_id = 'acc_mid'")
+    changes[0]()
     fail_next.append(True)
     assert build_if_changed(list(HOURLY), warehouse.path, warehouse.project_dir, warehouse.env(), run=run, check=True) == 1
     with duckdb.connect(str(warehouse.path), read_only=True) as connection:
