@@ -53,12 +53,11 @@
         {#- The query behind each signature, and the sources that were missing, for the
             tooling's check before a build (`activation-warehouse build --if-changed`,
             activation_warehouse/unchanged.py): it runs these same queries again, so how a
-            source is signed stays written once, here. -#}
-        {#- A selected model that finds tables of its own (meta reads_unlisted_tables: a
-            collector's per-event tables) reads rows no signature covers: a row without a
-            relation tells the check it cannot vouch for this build. Tables in the history
-            schema (meta value 'history') change only within dbt's own invocations, which
-            the check sees. -#}
+            source is signed stays written once, here. A selected model that finds tables of
+            its own (meta reads_unlisted_tables: a collector's per-event tables) reads rows no
+            signature covers: a row without a relation tells the check it cannot vouch for
+            this build. Tables in the history schema (meta value 'history') change only within
+            dbt's own invocations, which the check sees. -#}
         {%- for unique_id in selected_resources if unique_id in graph.nodes -%}
             {%- set unlisted = graph.nodes[unique_id].config.meta.get('reads_unlisted_tables') -%}
             {%- if unlisted and unlisted != 'history' -%}

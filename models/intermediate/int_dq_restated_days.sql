@@ -5,7 +5,8 @@
 
 -- It reads history.raw_event_restatements, which no ref() names, so its fingerprint could
 -- not see a new restatement: it is rebuilt every run (macro fingerprint_input_signatures).
--- 'history': what it reads is written only by dbt's own hooks (record_source_signatures).
+-- 'history': it reads only the history schema, which dbt's own hooks write, so the check
+-- before a build (`build --if-changed`, macro record_source_signatures) can vouch for it.
 {{ config(meta={'reads_unlisted_tables': 'history'}) }}
 
 with
