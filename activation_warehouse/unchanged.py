@@ -11,7 +11,8 @@ as it is. This module decides that before dbt starts, in well under a second.
 What is compared, and where each comes from:
 
 - the **build key**: a hash of dbt's arguments, every file dbt reads in the project (models,
-  macros, seeds, tests, snapshots, analyses, dbt_project.yml, profiles.yml), the
+  macros, seeds, tests, snapshots, analyses, docs, installed packages, dbt_project.yml,
+  profiles.yml), the
   `ACTIVATION_WAREHOUSE_*` and `DBT_*` environment dbt sees, and the installed versions of
   dbt and DuckDB; kept in `history.unchanged_build_keys` after each successful build run
   this way;
@@ -69,7 +70,7 @@ DISPLAY_ONLY = frozenset({
 })
 #: Files beside dbt_project.yml that dbt reads when present.
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml", "selectors.yml")
-PATH_KEYS = ("model-paths", "macro-paths", "seed-paths", "test-paths", "snapshot-paths", "analysis-paths")
+PATH_KEYS = ("model-paths", "macro-paths", "seed-paths", "test-paths", "snapshot-paths", "analysis-paths", "docs-paths")
 PACKAGES = ("dbt-core", "dbt-adapters", "dbt-duckdb", "duckdb")
 
 
@@ -100,7 +101,7 @@ def _project_paths(project_dir: Path) -> list[Path]:
     """Every file dbt reads in the project, in a fixed order."""
     config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
     files = [project_dir / name for name in PROJECT_FILES if (project_dir / name).is_file()]
-    folders = [project_dir / "dbt_packages"]
+    folders = [project_dir / config.get("packages-install-path", "dbt_packages")]
     for key in PATH_KEYS:
         folders += [project_dir / folder for folder in config.get(key, [])]
     for folder in folders:

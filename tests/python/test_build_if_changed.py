@@ -30,10 +30,10 @@ def _mini_project(root: Path) -> Path:
     root.mkdir()
     (root / "dbt_project.yml").write_text(
         'name: p\nmodel-paths: ["models"]\nseed-paths: ["seeds"]\nmacro-paths: ["macros"]\n'
-        'test-paths: ["tests"]\nanalysis-paths: ["analyses"]\n'
+        'test-paths: ["tests"]\nanalysis-paths: ["analyses"]\ndocs-paths: ["docs"]\n'
     )
     for folder, name in (("models", "a.sql"), ("seeds", "s.csv"), ("macros", "m.sql"), ("tests", "t.sql"),
-                         ("analyses", "x.sql")):
+                         ("analyses", "x.sql"), ("docs", "d.md"), ("dbt_packages", "pkg.sql")):
         (root / folder).mkdir()
         (root / folder / name).write_text("select 1\n")
     (root / "profiles.yml").write_text("p: {}\n")
@@ -52,8 +52,8 @@ def test_the_key_moves_with_every_input_but_the_display(tmp_path: Path) -> None:
         "the warehouse's environment": build_key(["run"], project, {**env, "ACTIVATION_WAREHOUSE_MEMORY_LIMIT": "8GB"}),
         "dbt's environment": build_key(["run"], project, {**env, "DBT_PARTIAL_PARSE": "false"}),
     }
-    for relative in ("models/a.sql", "seeds/s.csv", "macros/m.sql", "tests/t.sql", "analyses/x.sql",
-                     "profiles.yml", "dbt_project.yml"):
+    for relative in ("models/a.sql", "seeds/s.csv", "macros/m.sql", "tests/t.sql", "analyses/x.sql", "docs/d.md",
+                     "dbt_packages/pkg.sql", "profiles.yml", "dbt_project.yml"):
         path = project / relative
         before = path.read_text()
         path.write_text(before + ("\n# edited\n" if path.suffix == ".yml" else "\n-- edited\n"))
