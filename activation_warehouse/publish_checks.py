@@ -50,6 +50,24 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def latest_invocation(
+    connection: duckdb.DuckDBPyConnection, catalog: str, resource_types: tuple[str, ...] | None = None,
+) -> str | None:
+    """The dbt invocation whose results came last in `history.dbt_run_results` (only those
+    that ran one of `resource_types`, when given); None when none is recorded. Publish asks
+    for the latest tested build, `build --if-changed` (unchanged.py) for the latest of all.
+
+    generated_at orders invocations (run_started_at breaks a tie): the hook writes it once
+    per invocation."""
+    table = f'"{catalog}"."{RUN_RESULTS_SCHEMA}"."{RUN_RESULTS_TABLE}"'
+    where = f" where resource_type in ({', '.join(_literal(kind) for kind in resource_types)})" if resource_types else ""
+    latest = connection.execute(
+        f"select invocation_id from {table}{where}"  # noqa: S608
+        " group by invocation_id order by max(generated_at) desc, max(run_started_at) desc limit 1"
+    ).fetchall()
+    return latest[0][0] if latest else None
+
+
 def read_checks(connection: duckdb.DuckDBPyConnection, catalog: str) -> ChecksVerdict:
     """The verdict of the latest invocation that ran tests, read from `catalog` (the
     warehouse as attached in `connection`)."""
@@ -61,15 +79,9 @@ def read_checks(connection: duckdb.DuckDBPyConnection, catalog: str) -> ChecksVe
         return ChecksVerdict(state="unrecorded")
     table = f'"{catalog}"."{RUN_RESULTS_SCHEMA}"."{RUN_RESULTS_TABLE}"'
     checks = ", ".join(_literal(kind) for kind in CHECK_TYPES)
-    # generated_at orders invocations (run_started_at breaks a tie): the hook writes it once
-    # per invocation, so the latest tested build is the one whose results came last.
-    latest = connection.execute(
-        f"select invocation_id from {table} where resource_type in ({checks})"
-        " group by invocation_id order by max(generated_at) desc, max(run_started_at) desc limit 1"
-    ).fetchall()
-    if not latest:
+    invocation_id = latest_invocation(connection, catalog, CHECK_TYPES)
+    if invocation_id is None:
         return ChecksVerdict(state="unrecorded")
-    invocation_id = latest[0][0]
     failed_statuses = ", ".join(_literal(status) for status in FAILED_CHECK_STATUSES)
     failed = [
         name for (name,) in connection.execute(

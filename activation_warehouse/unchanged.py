@@ -47,12 +47,13 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from activation_warehouse.publish_checks import RUN_RESULTS_SCHEMA, RUN_RESULTS_TABLE, latest_invocation
 from activation_warehouse.warehouse_lock import open_warehouse
 
 #: The option of `activation-warehouse build` that asks for the check (taken out of the
 #: arguments before they reach dbt).
 IF_CHANGED = "--if-changed"
-HISTORY = "history"
+HISTORY = RUN_RESULTS_SCHEMA
 KEYS_TABLE = "unchanged_build_keys"
 #: dbt commands whose result the check can vouch for: they build the warehouse from the
 #: raw tables; anything else runs as asked.
@@ -153,7 +154,7 @@ def unchanged_build(warehouse: Path, key: str) -> Unchanged | None:
         return None
     with open_warehouse(warehouse, read_only=True) as connection:
         catalog = connection.execute("select current_database()").fetchone()[0]
-        for name in (KEYS_TABLE, "source_signature_queries", "source_signatures", "dbt_run_results"):
+        for name in (KEYS_TABLE, "source_signature_queries", "source_signatures", RUN_RESULTS_TABLE):
             if not _exists(connection, catalog, HISTORY, name):
                 return None
         recorded = connection.execute(
@@ -162,11 +163,7 @@ def unchanged_build(warehouse: Path, key: str) -> Unchanged | None:
         if len(recorded) != 1 or recorded[0][0] != key:
             return None
         _, invocation_id, recorded_at = recorded[0]
-        latest = connection.execute(
-            f"select invocation_id from {_table(catalog, 'dbt_run_results')}"  # noqa: S608
-            " group by invocation_id order by max(generated_at) desc, max(run_started_at) desc limit 1"
-        ).fetchall()
-        if latest != [(invocation_id,)]:
+        if latest_invocation(connection, catalog) != invocation_id:
             return None
         queries = connection.execute(
             "select input_id, source_database, source_schema, source_identifier, signature_sql, invocation_id"
