@@ -150,11 +150,12 @@ loaded as (
 
 {% endif %}
 
+-- (user_id is not carried through the windows below: it is the person id of a person of
+-- type 'user', so sessionized derives it, and the two sorts move one text column less.)
 user_actions as (
     select
         resolved.event_id,
         resolved.occurred_at,
-        resolved.user_id,
         resolved.anonymous_id,
         resolved.account_id,
         resolved.is_excluded_from_metrics,
@@ -221,7 +222,7 @@ sessionized as (
         occurred_at,
         person_type,
         person_id,
-        user_id,
+        case when person_type = 'user' then person_id end as user_id,
         anonymous_id,
         account_id,
         is_excluded_from_metrics,
