@@ -162,9 +162,10 @@ def spark_settings(home: Path) -> dict[str, str]:
 
 def spark_jvm_options() -> str:
     """JVM flags added to Spark's driver (the profile's ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS);
-    none by default. The tests pass `-XX:TieredStopAtLevel=1 -XX:+UseSerialGC`: on tiny
-    data a JVM that lives two minutes spends more on the optimising compiler and parallel
-    garbage collection than they return (docs/engines.md)."""
+    none by default. The tests pass `-XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+    -XX:ReservedCodeCacheSize=240m`: on tiny data a JVM that lives two minutes spends more
+    on the optimising compiler and parallel garbage collection than they return, and the
+    client compiler alone would get a code cache too small for a build (docs/engines.md)."""
     return os.environ.get("ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS", "")
 
 
