@@ -81,9 +81,12 @@ def spark_build(scenario_build: ScratchWarehouse, tmp_path_factory: pytest.TempP
     )
     assert copied.returncode == 0, copied.stderr[-3000:]
     runner = ScratchWarehouse(path=scenario_build.path, target_dir=root / "target")
-    runner.dbt(
+    built = runner.dbt(
         "build", "--target", "spark", "--full-refresh", ACTIVATION_WAREHOUSE_SPARK_DIR=str(home), **SPARK_JVM_OPTIONS
     )
+    # The JVM says so when its code cache fills: it then stops compiling, and may stop Spark
+    # (SPARK_JVM_OPTIONS). The build passing is not enough to see it.
+    assert "CodeCache is full" not in built.stdout + built.stderr, "Spark's JVM ran out of code cache"
     yield SparkBuild(home=home, runner=runner)
     shutil.rmtree(home, ignore_errors=True)
 
