@@ -156,16 +156,18 @@ def spark_settings(home: Path) -> dict[str, str]:
         "spark.sql.legacy.timeParserPolicy": "CORRECTED",
         "spark.sql.warehouse.dir": str(home / "warehouse"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home} {spark_jvm_options()}",
+        # The full compiler's code cache, whatever spark_jvm_options() asks (docs/engines.md).
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home} -XX:ReservedCodeCacheSize=240m {spark_jvm_options()}",
     }
 
 
 def spark_jvm_options() -> str:
     """JVM flags added to Spark's driver (the profile's ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS);
-    none by default. The tests pass `-XX:TieredStopAtLevel=1 -XX:+UseSerialGC
-    -XX:ReservedCodeCacheSize=240m`: on tiny data a JVM that lives two minutes spends more
-    on the optimising compiler and parallel garbage collection than they return, and the
-    client compiler alone would get a code cache too small for a build (docs/engines.md)."""
+    none by default. The tests pass `-XX:TieredStopAtLevel=1 -XX:+UseSerialGC`: on tiny
+    data a JVM that lives two minutes spends more on the optimising compiler and parallel
+    garbage collection than they return. The settings keep the code cache at the full
+    compiler's size before these flags, since the client compiler alone would get one too
+    small for a build (docs/engines.md)."""
     return os.environ.get("ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS", "")
 
 

@@ -53,10 +53,9 @@ class SparkBuild:
 #: client compiler alone gets a 48 MB code cache, which the build filled about 25 s in: the
 #: JVM then stopped compiling (the rest ran interpreted), and in one build of six a thread
 #: found no room at all ("Out of space in CodeCache for adapters"), which stopped Spark and
-#: failed the build. So the cache keeps the full compiler's size.
-SPARK_JVM_OPTIONS = {
-    "ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:ReservedCodeCacheSize=240m"
-}
+#: failed the build. So the Spark settings (profile and loader) keep the full compiler's
+#: cache size whatever flags come here.
+SPARK_JVM_OPTIONS = {"ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
 
 
 def _run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
