@@ -150,13 +150,13 @@ loaded as (
 
 {% endif %}
 
--- (user_id is not carried through the windows below: it is the person id of a person of
--- type 'user', so sessionized derives it, and the two sorts move one text column less.)
+-- Only what the readers take goes through the two windows' sorts and into the table:
+-- neither user_id (it is the person id of a person of type 'user': the readers derive it)
+-- nor anonymous_id (read by no model) is kept; each was a text column of every action.
 user_actions as (
     select
         resolved.event_id,
         resolved.occurred_at,
-        resolved.anonymous_id,
         resolved.account_id,
         resolved.is_excluded_from_metrics,
         resolved.person_type,
@@ -222,8 +222,6 @@ sessionized as (
         occurred_at,
         person_type,
         person_id,
-        case when person_type = 'user' then person_id end as user_id,
-        anonymous_id,
         account_id,
         is_excluded_from_metrics,
         cast(session_number as {{ dbt.type_bigint() }}) as session_number,
@@ -277,8 +275,6 @@ sessionized as (
             written.occurred_at,
             written.person_type,
             written.person_id,
-            written.user_id,
-            written.anonymous_id,
             written.account_id,
             written.is_excluded_from_metrics,
             written.session_number,

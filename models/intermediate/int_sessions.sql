@@ -68,7 +68,6 @@ aggregated as (
         session_id,
         max(person_type) as person_type,
         max(person_id) as person_id,
-        max(user_id) as user_id,
         min(occurred_at) as started_at,
         max(occurred_at) as ended_at,
         count(*) as event_count,
@@ -79,22 +78,31 @@ aggregated as (
     group by session_id
 ),
 
+-- The person id is the user_id of a user's session and the anonymous_id of an anonymous one.
+aggregated_with_ids as (
+    select
+        *,
+        case when person_type = 'user' then person_id end as user_id,
+        case when person_type = 'anonymous' then person_id end as anonymous_id
+    from aggregated
+),
+
 sessions as (
     select
-        aggregated.session_id,
-        aggregated.person_type,
-        aggregated.user_id,
-        case when aggregated.person_type = 'anonymous' then aggregated.person_id end as anonymous_id,
-        coalesce(users.account_id, aggregated.first_account_id) as account_id,
-        aggregated.started_at,
-        aggregated.ended_at,
-        {{ elapsed_minutes('aggregated.started_at', 'aggregated.ended_at') }} as duration_minutes,
-        aggregated.event_count,
-        aggregated.is_excluded_from_metrics,
-        aggregated.first_account_id
-    from aggregated
+        aggregated_with_ids.session_id,
+        aggregated_with_ids.person_type,
+        aggregated_with_ids.user_id,
+        aggregated_with_ids.anonymous_id,
+        coalesce(users.account_id, aggregated_with_ids.first_account_id) as account_id,
+        aggregated_with_ids.started_at,
+        aggregated_with_ids.ended_at,
+        {{ elapsed_minutes('aggregated_with_ids.started_at', 'aggregated_with_ids.ended_at') }} as duration_minutes,
+        aggregated_with_ids.event_count,
+        aggregated_with_ids.is_excluded_from_metrics,
+        aggregated_with_ids.first_account_id
+    from aggregated_with_ids
     left join users
-        on aggregated.user_id = users.user_id
+        on aggregated_with_ids.user_id = users.user_id
 ),
 
 {% if is_incremental() %}

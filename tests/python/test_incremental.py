@@ -527,9 +527,11 @@ def test_a_late_first_event_renames_the_session(timeline: dict) -> None:
     assert _sessions(final, "prepend", "marts.fct_sessions") == {
         session_id("user", "prepend", "p0"): (at(f"{D1} 09:50"), at(f"{D1} 10:20"), 3)
     }
+    # int_events__sessionized columns: event_id, occurred_at, person_type, person_id,
+    # account_id, is_excluded_from_metrics, session_number, session_id, loaded_through.
     sessionized = {row[0]: row for row in final["intermediate.int_events__sessionized"]}
-    assert {sessionized[e][9] for e in ("p0", "p1", "p2")} == {session_id("user", "prepend", "p0")}
-    assert {sessionized[e][8] for e in ("p0", "p1", "p2")} == {1}  # session_number
+    assert {sessionized[e][7] for e in ("p0", "p1", "p2")} == {session_id("user", "prepend", "p0")}
+    assert {sessionized[e][6] for e in ("p0", "p1", "p2")} == {1}  # session_number
 
 
 def test_a_change_in_the_app_tables_reaches_earlier_events(timeline: dict) -> None:

@@ -27,10 +27,10 @@ post_connection as (
 user_actions as (
     select
         event_id,
-        user_id,
+        person_id as user_id,
         occurred_at
     from {{ ref('int_events__sessionized') }}
-    where user_id is not null
+    where person_type = 'user'
 ),
 
 event_names as (
