@@ -20,9 +20,10 @@ import duckdb
 import pytest
 
 from activation_warehouse.event_names import RULE_FILE, EventNameRule, event_name_rule, normalized_event_name_sql
+from activation_warehouse.paths import PROJECT_DIR
 from activation_warehouse.validate import build_suites
 
-from conftest import ScratchWarehouse
+from conftest import ScratchWarehouse, project_copy
 
 #: (raw name, its normalised name by hand).
 TRICKY: list[tuple[str | None, str | None]] = [
@@ -52,14 +53,22 @@ TRICKY: list[tuple[str | None, str | None]] = [
     # Lower case beyond ASCII.
     ("Ünïcode Évent", "ünïcode_évent"),
     ("PAGE_VIEWED ", "page_viewed"),
+    # Already normal, kept as sent (the macro's short cut), and the names beside them that
+    # are not: a double or an edge underscore, a capital, a dash.
+    ("page_viewed", "page_viewed"),
+    ("step2_of_3", "step2_of_3"),
+    ("x", "x"),
+    ("page__viewed", "page_viewed"),
+    ("_page_viewed", "_page_viewed"),
+    ("page_viewed_", "page_viewed_"),
+    ("page_Viewed", "page_viewed"),
+    ("page-viewed", "page_viewed"),
 ]
 
 
-@pytest.fixture(scope="module")
-def macro_sql(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The macro as dbt compiles it for DuckDB, applied to a column `name`."""
-    root = tmp_path_factory.mktemp("event_name_rule")
-    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target")
+def _compiled_macro(root: Path, project_dir: Path = PROJECT_DIR) -> str:
+    """The macro as dbt compiles it for DuckDB in `project_dir`, applied to a column `name`."""
+    warehouse = ScratchWarehouse(path=root / "warehouse.duckdb", target_dir=root / "target", project_dir=project_dir)
     result = warehouse.dbt(
         "compile", "--inline", "select {{ normalize_event_name('name') }} as normalized from tricky",
         "--output", "json", "-q",
@@ -68,6 +77,12 @@ def macro_sql(tmp_path_factory: pytest.TempPathFactory) -> str:
     compiled = json.loads(result.stdout[start:])["compiled"]
     assert compiled.startswith("select ") and compiled.endswith(" as normalized from tricky"), compiled
     return compiled.removeprefix("select ").removesuffix(" as normalized from tricky")
+
+
+@pytest.fixture(scope="module")
+def macro_sql(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The macro as dbt compiles it for DuckDB, applied to a column `name`."""
+    return _compiled_macro(tmp_path_factory.mktemp("event_name_rule"))
 
 
 def _apply(expression: str) -> list[str | None]:
@@ -101,6 +116,23 @@ def test_python_reads_the_rule_from_the_macro_file(tmp_path: Path) -> None:
     with duckdb.connect() as connection:
         row = connection.execute(f"select {sql} from (select 'Data Source Connected' as name)").fetchone()  # noqa: S608
     assert row == ("data.source.connected",)
+
+
+def test_an_edited_rule_keeps_only_names_normal_under_it(tmp_path: Path) -> None:
+    """The macro keeps a name that is already normal without rewriting it; with the joiner
+    edited to `-` (still one of the separators) `page-viewed` is the normal name and
+    `page_viewed` is not: the macro of an edited project copy must agree with Python's SQL
+    of the edited rule on every tricky name, and the short cut must follow the rule."""
+    project = project_copy(tmp_path / "project")
+    rule_file = project / "macros" / "cleaning" / "text.sql"
+    rule_file.write_text(rule_file.read_text(encoding="utf-8").replace("'joiner': '_'", "'joiner': '-'"), encoding="utf-8")
+    edited = event_name_rule(rule_file)
+    assert edited.joiner == "-"
+    compiled = _compiled_macro(tmp_path, project_dir=project)
+    assert r"[a-z0-9]+(\-[a-z0-9]+)*" in compiled, compiled
+    assert _apply(compiled) == _apply(normalized_event_name_sql("name", edited))
+    by_name = dict(zip((name for name, _ in TRICKY), _apply(compiled)))
+    assert (by_name["page_viewed"], by_name["page-viewed"]) == ("page-viewed", "page-viewed")
 
 
 def test_a_rule_python_cannot_read_is_an_error(tmp_path: Path) -> None:
