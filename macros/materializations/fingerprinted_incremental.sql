@@ -25,18 +25,20 @@
     (macros/incremental/is_incremental.sql) answers for this one as well. -#}
 {% materialization fingerprinted_incremental, default %}
     {%- set run_incremental = engine_materialization('incremental') -%}
+    {%- set existing_relation = load_cached_relation(this) -%}
     {%- if not table_fingerprints_supported() -%}
+        {%- do assert_table_has_the_model_columns(existing_relation) -%}
         {{ return(run_incremental()) }}
     {%- endif -%}
 
     {%- set target_relation = this.incorporate(type='table') -%}
-    {%- set existing_relation = load_cached_relation(this) -%}
     {%- set state = history_table('table_fingerprints') -%}
     {%- set fingerprint = table_fingerprint(model, target_relation, state) -%}
 
     {%- if table_is_kept(fingerprint, existing_relation, 'last run') -%}
         {{ return({'relations': [target_relation]}) }}
     {%- endif -%}
+    {%- do assert_table_has_the_model_columns(existing_relation) -%}
 
     {#- Forgotten before the run, so a run that fails half-way leaves no record that could
         keep a table it did not finish. -#}
@@ -47,3 +49,32 @@
     {%- endif -%}
     {{ return(result) }}
 {% endmaterialization %}
+
+{#- An incremental run adds rows to the table an earlier run built, so that table must have
+    the columns the model writes now. One built by an earlier version of the project,
+    before the model gained or lost a column, would otherwise fail deep in the model's SQL
+    (a tombstone's columns are the table's, unioned with the model's rows) or at dbt's
+    schema check, neither of which names the repair. The model's columns are the ones its
+    YAML documents, which tests/python/test_incremental_columns.py holds equal to what every
+    incremental model builds. Checked only for a table about to be run incrementally, not
+    for one kept. -#}
+{% macro assert_table_has_the_model_columns(existing_relation) -%}
+    {%- if existing_relation is none or not existing_relation.is_table or should_full_refresh()
+        or not model.columns -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set built = adapter.get_columns_in_relation(existing_relation) | map(attribute='name') | map('lower') | list -%}
+    {%- set documented = model.columns.keys() | map('lower') | list -%}
+    {%- set missing = documented | reject('in', built) | list -%}
+    {%- set dropped = built | reject('in', documented) | list -%}
+    {%- if missing or dropped -%}
+        {{ exceptions.raise_compiler_error(
+            existing_relation ~ ' was built by an earlier version of the project: the model '
+            ~ model.name ~ (' now writes ' ~ missing | join(', ') if missing else '')
+            ~ (' and' if missing and dropped else '')
+            ~ (' no longer writes ' ~ dropped | join(', ') if dropped else '')
+            ~ '. Rebuild it and the models that read it once: dbt build --full-refresh --select '
+            ~ model.name ~ '+ (docs/incremental-builds.md, "When to --full-refresh").'
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
