@@ -22,9 +22,10 @@
     joiners, which the rule leaves as they are. Such a name is recognised by one anchored
     match and kept, and only the others are rewritten: the rewrite (trim, lower, replace)
     cost about 2.3 CPU-seconds of every 10M events, the match 0.7 (docs/performance.md).
-    The short cut holds only for a rule whose separators are one character class (`[...]+`)
-    that takes the joiner, a single character lower case leaves alone, and no letter a-z or
-    digit; for any other rule every name is rewritten. -#}
+    The short cut holds for a rule whose separators are one character class (`[...]+`)
+    holding no letter a-z or digit, and whose joiner is one character lower case leaves
+    alone: in such a name a joiner is either no separator or a run of one that becomes
+    itself. For any other rule every name is rewritten. -#}
 {% macro normalize_event_name(column) -%}
     {%- set rule = event_name_rule() -%}
     {%- set rewritten = 'nullif(' ~ regex_replace_all('lower(trim(' ~ column ~ '))', rule.separators, rule.joiner) ~ ", '')" -%}
@@ -41,8 +42,7 @@
 {% macro normal_event_name_pattern(rule) -%}
     {%- set re = modules.re -%}
     {%- set one_class = re.fullmatch('\\[[^\\]]+\\]\\+', rule.separators) -%}
-    {%- set joiner_is_one = rule.joiner | length == 1 and rule.joiner | lower == rule.joiner
-        and one_class and re.fullmatch(rule.separators, rule.joiner) -%}
+    {%- set joiner_is_one = rule.joiner | length == 1 and rule.joiner | lower == rule.joiner -%}
     {%- set alnum_kept = one_class and not re.search(rule.separators, 'abcdefghijklmnopqrstuvwxyz0123456789') -%}
     {%- if joiner_is_one and alnum_kept -%}
         {{ return('[a-z0-9]+(' ~ re.escape(rule.joiner) ~ '[a-z0-9]+)*') }}

@@ -118,21 +118,37 @@ def test_python_reads_the_rule_from_the_macro_file(tmp_path: Path) -> None:
     assert row == ("data.source.connected",)
 
 
-def test_an_edited_rule_keeps_only_names_normal_under_it(tmp_path: Path) -> None:
-    """The macro keeps a name that is already normal without rewriting it; with the joiner
-    edited to `-` (still one of the separators) `page-viewed` is the normal name and
-    `page_viewed` is not: the macro of an edited project copy must agree with Python's SQL
-    of the edited rule on every tricky name, and the short cut must follow the rule."""
+@pytest.mark.parametrize(
+    ("joiner", "pattern", "page_viewed", "insight_viewed"),
+    [
+        # One of the separators: `page-viewed` is the normal name, `page_viewed` is rewritten.
+        ("-", r"[a-z0-9]+(\-[a-z0-9]+)*", "page-viewed", "insight.viewed"),
+        # No separator: a dot is kept where it stands, and runs of separators become dots.
+        (".", r"[a-z0-9]+(\.[a-z0-9]+)*", "page.viewed", "insight.viewed"),
+    ],
+)
+def test_an_edited_rule_keeps_only_names_normal_under_it(
+    tmp_path: Path, joiner: str, pattern: str, page_viewed: str, insight_viewed: str
+) -> None:
+    """The macro keeps a name that is already normal without rewriting it. With the joiner
+    edited, the macro of an edited project copy must take the short cut of the edited rule
+    and agree with Python's SQL of that rule on every tricky name; the names by hand:
+    `page_viewed` and `page-viewed` become one name joined by the joiner, `insight.viewed`
+    keeps its dot."""
     project = project_copy(tmp_path / "project")
     rule_file = project / "macros" / "cleaning" / "text.sql"
-    rule_file.write_text(rule_file.read_text(encoding="utf-8").replace("'joiner': '_'", "'joiner': '-'"), encoding="utf-8")
+    rule_file.write_text(
+        rule_file.read_text(encoding="utf-8").replace("'joiner': '_'", f"'joiner': '{joiner}'"), encoding="utf-8"
+    )
     edited = event_name_rule(rule_file)
-    assert edited.joiner == "-"
+    assert edited.joiner == joiner
     compiled = _compiled_macro(tmp_path, project_dir=project)
-    assert r"[a-z0-9]+(\-[a-z0-9]+)*" in compiled, compiled
+    assert pattern in compiled, compiled
     assert _apply(compiled) == _apply(normalized_event_name_sql("name", edited))
     by_name = dict(zip((name for name, _ in TRICKY), _apply(compiled)))
-    assert (by_name["page_viewed"], by_name["page-viewed"]) == ("page-viewed", "page-viewed")
+    assert (by_name["page_viewed"], by_name["page-viewed"], by_name["insight.viewed"]) == (
+        page_viewed, page_viewed, insight_viewed
+    )
 
 
 def test_a_rule_python_cannot_read_is_an_error(tmp_path: Path) -> None:
