@@ -19,7 +19,12 @@
     PostgreSQL declares the key in its CREATE TABLE as before; Spark's Parquet tables
     hold none (the unique tests stand for it there). -#}
 {% macro duckdb__create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
+    {%- set compression = column_compression() if language == 'sql' and not temporary else {} %}
+    {%- if compression and not config.get('contract').enforced and not partitioned_by and not sorted_by %}
+    {{ duckdb_create_table_with_column_compression(relation, compiled_code, compression) }}
+    {%- else %}
     {{ dbt.duckdb__create_table_as(temporary, relation, compiled_code, language, partitioned_by, sorted_by) }}
+    {%- endif %}
     {%- set primary_key = contract_primary_key() if language == 'sql' and not temporary else [] %}
     {%- if primary_key and 'incremental' in config.get('materialized', '') %}
         {#- Later runs of an incremental model insert into its table without this
@@ -63,12 +68,17 @@
 
 
 {#- The columns and constraints of the CREATE TABLE, as dbt renders them, less the primary
-    key, which duckdb__create_table_as checks instead (above). -#}
+    key, which duckdb__create_table_as checks instead (above), and with the compression of
+    a column the model names in its config column_compression (macro column_compression). -#}
 {% macro duckdb__get_table_columns_and_constraints() -%}
+    {%- set compression = column_compression() -%}
     {%- set columns = {} -%}
     {%- for name, column in model['columns'].items() -%}
         {%- set kept = column.copy() -%}
         {%- do kept.update({'constraints': column['constraints'] | rejectattr('type', 'equalto', 'primary_key') | list}) -%}
+        {%- if name in compression -%}
+            {%- do kept.update({'data_type': column['data_type'] ~ ' using compression ' ~ compression[name]}) -%}
+        {%- endif -%}
         {%- do columns.update({name: kept}) -%}
     {%- endfor -%}
     {%- set model_constraints = model['constraints'] | rejectattr('type', 'equalto', 'primary_key') | list -%}

@@ -17,6 +17,7 @@
         materialized=event_grain_materialization(),
         incremental_strategy='delete+insert',
         unique_key='received_at',
+        column_compression={'event_id': 'zstd'},
         on_schema_change='fail'
     )
 }}

@@ -21,6 +21,7 @@
         materialized=event_grain_materialization(),
         incremental_strategy='delete+insert',
         unique_key='event_id',
+        column_compression={'event_id': 'zstd'},
         on_schema_change='fail',
         post_hook="{{ delete_tombstones('session_id') }}"
     )
