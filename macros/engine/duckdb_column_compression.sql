@@ -17,7 +17,8 @@
     query without running it) and one INSERT, in place of CREATE TABLE AS; an incremental
     run's inserts keep the method, which belongs to the table. A model with an enforced
     contract already lists its columns: macro duckdb__get_table_columns_and_constraints
-    adds the method there. Other engines ignore the config. -#}
+    adds the method there, and a column named that the contract does not list stops the
+    model as on the other path. Other engines ignore the config. -#}
 {% macro column_compression() -%}
     {%- set compression = config.get('column_compression') or {} -%}
     {%- for column, method in compression.items() -%}

@@ -20,7 +20,17 @@
     hold none (the unique tests stand for it there). -#}
 {% macro duckdb__create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
     {%- set compression = column_compression() if language == 'sql' and not temporary else {} %}
-    {%- if compression and not config.get('contract').enforced and not partitioned_by and not sorted_by %}
+    {%- if compression and (partitioned_by or sorted_by) %}
+        {#- partitioned_by and sorted_by are DuckLake's (DuckDB's own tables refuse them),
+            and a DuckLake table is Parquet files, which take no DuckDB compression: the
+            two configs cannot both hold, so say so rather than drop one silently. -#}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ model.name ~ ": column_compression applies to DuckDB's own tables and cannot be "
+            ~ "combined with partitioned_by or sorted_by, which are DuckLake's; set one or the other "
+            ~ "(macros/engine/duckdb_column_compression.sql)."
+        ) }}
+    {%- endif %}
+    {%- if compression and not config.get('contract').enforced %}
     {{ duckdb_create_table_with_column_compression(relation, compiled_code, compression) }}
     {%- else %}
     {{ dbt.duckdb__create_table_as(temporary, relation, compiled_code, language, partitioned_by, sorted_by) }}
@@ -72,6 +82,12 @@
     a column the model names in its config column_compression (macro column_compression). -#}
 {% macro duckdb__get_table_columns_and_constraints() -%}
     {%- set compression = column_compression() -%}
+    {%- for column in compression if column not in model['columns'] -%}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ model.name ~ ": column_compression names column " ~ column
+            ~ ", which the model does not return (its contract lists " ~ (model['columns'].keys() | join(', ')) ~ ")."
+        ) }}
+    {%- endfor -%}
     {%- set columns = {} -%}
     {%- for name, column in model['columns'].items() -%}
         {%- set kept = column.copy() -%}

@@ -48,31 +48,53 @@ def test_every_named_column_is_stored_with_its_method(scenario_build: ScratchWar
 def test_a_column_not_returned_or_an_unknown_method_stops_the_model(
     scenario_build: ScratchWarehouse, tmp_path: Path
 ) -> None:
-    """Three models of a project copy on a copy of the scenario's warehouse: one whose
-    config is right (its integer column stored uncompressed, as named), one naming a column
-    it does not return, one naming a method DuckDB has not."""
+    """Six models of a project copy on a copy of the scenario's warehouse, on both paths:
+    without a contract, one whose config is right (its integer column stored uncompressed,
+    as named), one naming a column it does not return, one naming a method DuckDB has not,
+    one also given sorted_by (DuckLake's config, which dbt-duckdb drops with a warning for
+    DuckDB's own tables, so the compression holds; on DuckLake the two stop the model, a
+    path this machine cannot reach, having no DuckLake extension); with an enforced
+    contract, one right and one naming a column its contract does not list."""
     project = project_copy(tmp_path / "project")
     probes = {
-        "compression_probe_kept": ("{'id': 'uncompressed', 'name': 'zstd'}", "ok"),
-        "compression_probe_missing": ("{'missing': 'zstd'}", "names column missing, which the model does not return"),
-        "compression_probe_unknown": ("{'name': 'gzip'}", "names 'gzip' for column name"),
+        "compression_probe_kept": ("{'id': 'uncompressed', 'name': 'zstd'}", "", "ok"),
+        "compression_probe_missing": ("{'missing': 'zstd'}", "", "names column missing, which the model does not return"),
+        "compression_probe_unknown": ("{'name': 'gzip'}", "", "names 'gzip' for column name"),
+        "compression_probe_sorted": ("{'name': 'zstd'}", ", sorted_by='id'", "ok"),
+        "compression_probe_contract_kept": ("{'name': 'zstd'}", ", contract={'enforced': true}", "ok"),
+        "compression_probe_contract_missing": (
+            "{'missing': 'zstd'}", ", contract={'enforced': true}",
+            "names column missing, which the model does not return (its contract lists id, name)",
+        ),
     }
-    for model, (compression, _) in probes.items():
+    for model, (compression, more_config, _) in probes.items():
         (project / "models" / f"{model}.sql").write_text(
-            f"{{{{ config(materialized='table', column_compression={compression}) }}}}\n"
+            f"{{{{ config(materialized='table', column_compression={compression}{more_config}) }}}}\n"
             "select range as id, 'name ' || range as name from range(3000)\n",
             encoding="utf-8",
         )
+    contracted = [model for model, (_, more_config, _) in probes.items() if "contract" in more_config]
+    (project / "models" / "_compression_probes.yml").write_text(
+        "version: 2\nmodels:\n" + "".join(
+            f"  - name: {model}\n    columns:\n"
+            "      - name: id\n        data_type: bigint\n"
+            "      - name: name\n        data_type: varchar\n"
+            for model in contracted
+        ),
+        encoding="utf-8",
+    )
     folder = tmp_path / "warehouse"
     shutil.copytree(scenario_build.path.parent, folder)
     warehouse = ScratchWarehouse(path=folder / "warehouse.duckdb", target_dir=folder / "target", project_dir=project)
     result = warehouse.dbt("run", "--select", *probes, check=False)
     assert result.returncode != 0
     output = " ".join(result.stdout.split())
-    for model, (_, expected) in probes.items():
+    for model, (_, _, expected) in probes.items():
         if expected == "ok":
             continue
         assert f"Model {model}: column_compression {expected}" in output, output[-3000:]
     assert _stored_compressions(warehouse, "main.compression_probe_kept", "id") == {"uncompressed"}
-    assert _stored_compressions(warehouse, "main.compression_probe_kept", "name") == {"zstd"}
-    assert warehouse.scalar("select count(*) from main.compression_probe_kept") == 3000
+    assert "sorted_by/sort_by is only supported for DuckLake relations" in output
+    for kept in ("compression_probe_kept", "compression_probe_sorted", "compression_probe_contract_kept"):
+        assert _stored_compressions(warehouse, f"main.{kept}", "name") == {"zstd"}, kept
+        assert warehouse.scalar(f"select count(*) from main.{kept}") == 3000  # noqa: S608 (a probe's name)
