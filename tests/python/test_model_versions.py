@@ -27,7 +27,10 @@ Hand computation from the scenario (connected_at c, first value fv):
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import duckdb
 
 import pytest
 
@@ -153,6 +156,33 @@ def test_drivers_v1_keeps_the_old_keys_with_v2s_values(scenario_build: ScratchWa
     keys = {row[0] for row in v1}
     assert set(RENAMED_DRIVER_KEYS) <= keys and not keys & set(RENAMED_DRIVER_KEYS.values())
     assert not any(key.endswith("_30m") for key in {row[0] for row in v2})
+
+
+def test_v1_on_duckdb_is_a_view_that_follows_v2_rebuilt_alone(
+    scenario_build: ScratchWarehouse, tmp_path: Path
+) -> None:
+    """On DuckDB version 1 is a view of version 2 (macros/materializations/deprecated_version.sql).
+    Version 2 rebuilt alone under another return window (dbt swaps in a new table and
+    drops the old one) must leave the view in place, reading the new table; and the view
+    must resolve when the file is attached under another name (it names version 2
+    without the database)."""
+    folder = tmp_path / "warehouse"
+    shutil.copytree(scenario_build.path.parent, folder)
+    warehouse = ScratchWarehouse.in_folder(folder)
+    views = {row[0] for row in warehouse.query(
+        "select view_name from duckdb_views() where schema_name = 'marts' and not internal")}
+    assert {"fct_user_activation", "activation_drivers"} <= views
+    assert _users_where(warehouse, "fct_user_activation", "returned_within_7d") == ["u02", "u14"]
+    warehouse.dbt("run", "--select", "fct_user_activation.v2", "--vars", "{return_window_days: 3}")
+    assert _users_where(warehouse, "fct_user_activation_v2", "returned_within_return_window") == []
+    assert _users_where(warehouse, "fct_user_activation", "returned_within_7d") == []
+    assert _user_differences(warehouse) == []
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{warehouse.path}' as elsewhere (read_only)")
+        counts = [connection.execute(f"select count(*) from elsewhere.marts.{name}").fetchone()[0]  # noqa: S608
+                  for name in ("fct_user_activation", "fct_user_activation_v2", "activation_drivers")]
+    assert counts[0] == counts[1] == warehouse.scalar("select count(*) from marts.fct_user_activation_v2")
+    assert counts[2] == warehouse.scalar("select count(*) from marts.activation_drivers_v2") > 0
 
 
 def test_renamed_columns_follow_the_settings(with_settings: ScratchWarehouse) -> None:
