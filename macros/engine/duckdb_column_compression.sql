@@ -38,13 +38,7 @@
     named that the query does not return is an error, not a silent default. -#}
 {% macro duckdb_create_table_with_column_compression(relation, compiled_code, compression) -%}
     {%- set described = run_query('describe select * from (' ~ compiled_code ~ ') as model_subq') -%}
-    {%- set returned = described.columns[0].values() | list -%}
-    {%- for column in compression if column not in returned -%}
-        {{ exceptions.raise_compiler_error(
-            "Model " ~ model.name ~ ": column_compression names column " ~ column
-            ~ ", which the model does not return (it returns " ~ (returned | join(', ')) ~ ")."
-        ) }}
-    {%- endfor -%}
+    {%- do column_compression_columns_returned(compression, described.columns[0].values() | list, 'it returns') -%}
     {%- set sql_header = config.get('sql_header', none) -%}
     {{ sql_header if sql_header is not none }}
     create table {{ relation }} (
@@ -58,4 +52,17 @@
     select * from (
         {{ compiled_code }}
     ) as model_subq;
+{%- endmacro %}
+
+
+{#- Stops the model when `compression` names a column not among `columns` (what the model
+    returns, as `described` says: 'it returns' or 'its contract lists'), on either path
+    that creates the table. -#}
+{% macro column_compression_columns_returned(compression, columns, described) -%}
+    {%- for column in compression if column not in columns -%}
+        {{ exceptions.raise_compiler_error(
+            "Model " ~ model.name ~ ": column_compression names column " ~ column
+            ~ ", which the model does not return (" ~ described ~ " " ~ (columns | join(', ')) ~ ")."
+        ) }}
+    {%- endfor -%}
 {%- endmacro %}

@@ -82,12 +82,7 @@
     a column the model names in its config column_compression (macro column_compression). -#}
 {% macro duckdb__get_table_columns_and_constraints() -%}
     {%- set compression = column_compression() -%}
-    {%- for column in compression if column not in model['columns'] -%}
-        {{ exceptions.raise_compiler_error(
-            "Model " ~ model.name ~ ": column_compression names column " ~ column
-            ~ ", which the model does not return (its contract lists " ~ (model['columns'].keys() | join(', ')) ~ ")."
-        ) }}
-    {%- endfor -%}
+    {%- do column_compression_columns_returned(compression, model['columns'].keys() | list, 'its contract lists') -%}
     {%- set columns = {} -%}
     {%- for name, column in model['columns'].items() -%}
         {%- set kept = column.copy() -%}

@@ -31,7 +31,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-
 import pytest
 
 from activation_warehouse.cli import main
