@@ -380,7 +380,7 @@
 {#- One setting's registry entry; an unknown name is a programming error, named. Only the
     entry's own lines are parsed: setting() is called about a hundred times in a run, and
     parsing the whole registry each time (2.7 ms a call) cost about 0.7 s of CPU in a run
-    with nothing new (docs/performance.md, "Fourth session of 2026-12-05"). An entry runs from its
+    with nothing new (docs/performance-log.md, "Fourth session of 2026-12-05"). An entry runs from its
     `- name:` line to the next one; names are unique (test_settings.py). -#}
 {% macro setting_spec(name) -%}
     {%- set text = '\n' ~ _settings_yaml() ~ '\n' -%}

@@ -8,7 +8,7 @@
     int_events__resolved with event_id in zstd took 13.2-13.3 CPU-seconds against
     15.0-16.5, and the table was 0.35 GB against 0.54 GB (a dictionary of ten million
     distinct values compresses nothing); reading every id back cost the same
-    (docs/performance.md, "Fourth session of 2026-12-06"). Every other string column keeps
+    (docs/performance-log.md, "Fourth session of 2026-12-06"). Every other string column keeps
     DuckDB's choice: zstd for all of them (DuckDB's force_compression) made the whole
     build no faster, and its file larger.
 

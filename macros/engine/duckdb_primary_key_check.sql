@@ -8,7 +8,7 @@
     (docs/performance.md, "Memory"). Added by ALTER TABLE after the insert (the project's
     way until 2026-12-05), it is built when the transaction commits: 5 s of CPU for those
     keys, with every other model's commit held back meanwhile, and dropping the old table
-    with its index 1.5 s more (docs/performance.md, "Second session of 2026-12-05"). An
+    with its index 1.5 s more (docs/performance-log.md, "Second session of 2026-12-05"). An
     analytical table rebuilt whole by each build gains nothing from the index itself.
 
     So the key is what the contract says it is, a promise about the rows each build

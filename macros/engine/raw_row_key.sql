@@ -7,7 +7,7 @@
     properties) goes through the window's sort: at 10M events about 20 of the model's
     27 s. With a row key it ranks only the rows whose id repeats (about 4% of them), and
     joins the ranks back by the key, so the wide rows are never sorted: 19 s in a run, the
-    same rows (docs/performance.md, "Fifth session of 2026-12-05").
+    same rows (docs/performance-log.md, "Fifth session of 2026-12-05").
 
     There is no such key on PostgreSQL and Spark (none stable across scans that a join
     can use cheaply), on a raw.events that is a view (a loader may expose files so), or
