@@ -25,7 +25,7 @@ def mart_relations(manifest_path: Path) -> list[tuple[str, str]]:
 
     The marts are what BI tools and analysts read, so they are what must agree across
     engines, views included: on DuckDB a deprecated version is a view of the latest one
-    (macros/materializations/deprecated_version.sql) where the other engines write a
+    (macros/materializations/projection.sql) where the other engines write a
     table, and BI reads it either way. Ephemeral models are no relation at all.
     """
     import json

@@ -160,7 +160,7 @@ def test_drivers_v1_keeps_the_old_keys_with_v2s_values(scenario_build: ScratchWa
 def test_v1_on_duckdb_is_a_view_that_follows_v2_rebuilt_alone(
     scenario_build: ScratchWarehouse, tmp_path: Path
 ) -> None:
-    """On DuckDB version 1 is a view of version 2 (macros/materializations/deprecated_version.sql).
+    """On DuckDB version 1 is a view of version 2 (macros/materializations/projection.sql).
     Version 2 rebuilt alone under another return window (dbt swaps in a new table and
     drops the old one) must leave the view in place, reading the new table; and the view
     must resolve when the file is attached under another name (it names version 2

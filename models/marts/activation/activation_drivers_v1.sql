@@ -2,14 +2,14 @@
 -- tools read before version 2, kept until its deprecation_date (_activation__funnel_drivers.yml).
 -- The same rows and values as version 2 except two driver keys, which keep their old
 -- names (whatever post_connection_minutes is in force, not only 30 minutes).
--- On DuckDB a view of version 2, elsewhere a table (macro deprecated_version_materialization).
+-- On DuckDB a view of version 2, elsewhere a table (macro projection_materialization).
 
-{{ config(materialized=deprecated_version_materialization()) }}
+{{ config(materialized=projection_materialization()) }}
 
 with
 
 drivers as (
-    select * from {{ deprecated_version_source(ref('activation_drivers', v=2)) }}
+    select * from {{ projection_source(ref('activation_drivers', v=2)) }}
 ),
 
 final as (

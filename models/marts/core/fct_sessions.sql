@@ -1,10 +1,14 @@
 -- Sessions of user actions, one row per session: a gap of more than
 -- session_timeout_minutes between a person's user actions starts a new one.
+-- int_sessions without its bookkeeping columns: on DuckDB a view of it, elsewhere a table
+-- (macro projection_materialization).
+
+{{ config(materialized=projection_materialization()) }}
 
 with
 
 sessions as (
-    select * from {{ ref('int_sessions') }}
+    select * from {{ projection_source(ref('int_sessions')) }}
 ),
 
 final as (

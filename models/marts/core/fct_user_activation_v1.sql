@@ -3,14 +3,14 @@
 -- they can move to fct_user_activation_v2. The same rows and values as version 2; only
 -- the columns whose names carried a setting's default keep those old names (they hold
 -- whatever post_connection_minutes and return_window_days are in force, not 30 and 7).
--- On DuckDB a view of version 2, elsewhere a table (macro deprecated_version_materialization).
+-- On DuckDB a view of version 2, elsewhere a table (macro projection_materialization).
 
-{{ config(materialized=deprecated_version_materialization()) }}
+{{ config(materialized=projection_materialization()) }}
 
 with
 
 user_activation as (
-    select * from {{ deprecated_version_source(ref('fct_user_activation', v=2)) }}
+    select * from {{ projection_source(ref('fct_user_activation', v=2)) }}
 ),
 
 final as (

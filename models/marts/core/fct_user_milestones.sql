@@ -5,19 +5,22 @@
 -- applies and when it is reached are int_user_milestones' rules, not repeated here: a
 -- milestone is applicable exactly when int_user_milestones has the user's row for it, and
 -- one that does not apply is never reached (as milestones_completed counts them).
+-- On DuckDB a view, elsewhere a table (macro projection_materialization).
+
+{{ config(materialized=projection_materialization()) }}
 
 with
 
 users as (
-    select * from {{ ref('int_users') }}
+    select * from {{ projection_source(ref('int_users')) }}
 ),
 
 milestones as (
-    select * from {{ ref('milestones') }}
+    select * from {{ projection_source(ref('milestones')) }}
 ),
 
 user_milestones as (
-    select * from {{ ref('int_user_milestones') }}
+    select * from {{ projection_source(ref('int_user_milestones')) }}
 ),
 
 -- Every milestone of the definition in the order the milestone engine walks them
