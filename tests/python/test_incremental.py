@@ -154,12 +154,16 @@ def assert_reconciles(warehouse: ScratchWarehouse) -> None:
 
 
 def snapshot(path: Path, schemas: tuple[str, ...] = ("intermediate", "marts")) -> dict[str, list[tuple]]:
-    """Every table of `schemas`, bookkeeping tables, columns and history rows left out, as sorted rows."""
+    """Every table and view of `schemas` (the projection marts are views on DuckDB:
+    macros/materializations/projection.sql), bookkeeping tables, columns and history rows
+    left out, as sorted rows."""
     tables: dict[str, list[tuple]] = {}
+    listed = ", ".join(repr(s) for s in schemas)
     with duckdb.connect(str(path), read_only=True) as connection:
         names = connection.execute(
-            "select schema_name, table_name from duckdb_tables()"
-            f" where schema_name in ({', '.join(repr(s) for s in schemas)}) order by all"
+            f"select schema_name, table_name from duckdb_tables() where schema_name in ({listed})"
+            f" union all select schema_name, view_name from duckdb_views() where schema_name in ({listed})"
+            " and not internal order by all"
         ).fetchall()
         for schema, table in names:
             if f"{schema}.{table}" in BOOKKEEPING_TABLES:
