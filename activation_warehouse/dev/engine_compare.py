@@ -24,9 +24,9 @@ def mart_relations(manifest_path: Path) -> list[tuple[str, str]]:
     """(schema, table) of every mart model a build wrote, from its manifest.
 
     The marts are what BI tools and analysts read, so they are what must agree across
-    engines, views included: on DuckDB a deprecated version is a view of the latest one
-    (macros/materializations/projection.sql) where the other engines write a
-    table, and BI reads it either way. Ephemeral models are no relation at all.
+    engines, views included: on DuckDB a projection mart (a deprecated version,
+    fct_sessions, fct_user_milestones) is a view (macros/materializations/projection.sql)
+    where the other engines write a table, and BI reads it either way. Ephemeral models are no relation at all.
     """
     import json
 

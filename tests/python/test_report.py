@@ -102,7 +102,7 @@ def _specs(page: str) -> dict:
 def _marts_counts(path: Path) -> dict[str, int]:
     with duckdb.connect(str(path), read_only=True) as connection:
         names = [row[0] for row in connection.execute(
-            # Tables and views: on DuckDB a deprecated version is a view of the latest one
+            # Tables and views: on DuckDB a projection mart is a view
             # (macros/materializations/projection.sql); publishing copies it as a table.
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
         return {name: connection.execute(f"select count(*) from marts.{name}").fetchall()[0][0] for name in names}
