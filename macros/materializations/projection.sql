@@ -1,5 +1,6 @@
-{#- How a projection mart is kept: a mart whose rows are another table's rows, at most
-    joined to small tables (a seed, one row per user), so that writing it is a copy.
+{#- How a projection mart is kept: a mart whose rows are another table's rows, or a join
+    of tables the build writes anyway (no aggregate, no event table), so that writing it
+    is a copy of what those tables hold.
 
     Which marts: version 1 of fct_user_activation and of activation_drivers (deprecated:
     version 2's rows under the old names, docs/bi.md), fct_sessions (int_sessions without
