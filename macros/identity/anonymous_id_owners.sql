@@ -1,7 +1,8 @@
 {#- Whom an anonymous id belongs to: the user on the first clean event, by
     (occurred_at, event_id), that carries both the anonymous id and a user id. One
-    definition, read by int_events__resolved (every build) and int_events__restated (the
-    owners that an incremental run looks up again), so the two can never disagree.
+    definition, read by int_events__resolved (a full build) and int_events__restated (the
+    owners that an incremental run looks up again, which int_events__resolved then takes
+    from it), so the two can never disagree.
 
     `anonymous_ids_in` is a subquery (or null for every anonymous id) restricting which ids
     are looked up: an incremental run reads only the ids its events touch. Returns a select

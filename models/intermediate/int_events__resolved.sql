@@ -64,37 +64,39 @@ tracking_plan as (
     select * from {{ ref('tracking_plan') }}
 ),
 
--- The events resolved: every clean event, or in an incremental run those whose answer can
--- have changed (int_events__restated).
+-- The events resolved, each with the owner of its anonymous id: the first clean event, by
+-- (occurred_at, event_id), that carries both ids decides whom an anonymous id belongs to
+-- (macro anonymous_id_owners). Every clean event, or in an incremental run those whose
+-- answer can have changed, with the owners int_events__restated looked up for them.
 {% if incremental_run %}
     clean_events as (
         select * from {{ ref('int_events__restated') }}
     ),
 
 {% else %}
+    anonymous_id_owners as (
+        {{ anonymous_id_owners() | indent(8) }}
+    ),
+
     clean_events as (
         select
-            event_id,
-            event_name,
-            occurred_at,
-            received_at,
-            user_id,
-            anonymous_id,
-            account_id,
-            properties,
-            has_valid_properties
-        from {{ ref('int_events__classified') }}
-        where event_outcome = 'clean'
+            classified.event_id,
+            classified.event_name,
+            classified.occurred_at,
+            classified.received_at,
+            classified.user_id,
+            classified.anonymous_id,
+            classified.account_id,
+            classified.properties,
+            classified.has_valid_properties,
+            anonymous_id_owners.user_id as anonymous_id_owner
+        from {{ ref('int_events__classified') }} as classified
+        left join anonymous_id_owners
+            on classified.anonymous_id = anonymous_id_owners.anonymous_id
+        where classified.event_outcome = 'clean'
     ),
 
 {% endif %}
-
--- The first clean event, by (occurred_at, event_id), that carries both ids decides whom
--- an anonymous id belongs to (macro anonymous_id_owners; in an incremental run, only the
--- anonymous ids of the events resolved are looked up).
-anonymous_id_owners as (
-    {{ anonymous_id_owners('select anonymous_id from clean_events' if incremental_run else none) | indent(4) }}
-),
 
 identified as (
     select
@@ -102,16 +104,14 @@ identified as (
         clean_events.event_name,
         clean_events.occurred_at,
         clean_events.received_at,
-        coalesce(clean_events.user_id, anonymous_id_owners.user_id) as user_id,
+        coalesce(clean_events.user_id, clean_events.anonymous_id_owner) as user_id,
         clean_events.anonymous_id,
         clean_events.account_id as own_account_id,
-        (clean_events.user_id is null and anonymous_id_owners.user_id is not null)
+        (clean_events.user_id is null and clean_events.anonymous_id_owner is not null)
             as is_identified_from_anonymous_id,
         clean_events.properties,
         clean_events.has_valid_properties
     from clean_events
-    left join anonymous_id_owners
-        on clean_events.anonymous_id = anonymous_id_owners.anonymous_id
 ),
 
 resolved as (

@@ -201,7 +201,7 @@ restated as (
 
 -- The arrivals, and the earlier events to resolve again, taken from their previous version
 -- (with the event's own ids, not the resolved ones).
-final as (
+restated_events as (
     select * from arrived
 
     union all
@@ -220,6 +220,19 @@ final as (
     inner join restated
         on previous.event_id = restated.event_id
     where previous.event_id not in (select arrived.event_id from arrived)
+),
+
+-- Each with the owner now of its anonymous id: every anonymous id here is one looked up
+-- above (the arrivals' own, and those of the events restated), so int_events__resolved
+-- takes the owner from here instead of looking it up again, which read every clean event
+-- with a user a second time (docs/performance-log.md).
+final as (
+    select
+        restated_events.*,
+        anonymous_id_owners.user_id as anonymous_id_owner
+    from restated_events
+    left join anonymous_id_owners
+        on restated_events.anonymous_id = anonymous_id_owners.anonymous_id
 )
 
 select * from final
