@@ -27,29 +27,21 @@ account_users as (
         connected_at,
         is_activated,
         first_value_at,
-        is_mature,
-        row_number() over (
-            partition by account_id
-            order by signed_up_at, user_id
-        ) as signup_rank
+        is_mature
     from users
     where account_id is not null
 ),
 
-first_users as (
-    select
-        account_id,
-        company_size_band,
-        signup_channel,
-        is_in_scope,
-        is_mature
-    from account_users
-    where signup_rank = 1
-),
-
+-- Per account, in one aggregate: what its first user (by signed_up_at, then user_id)
+-- brings, through macro first_value_by rather than a window ranking every user and a
+-- join back, and the figures over all its users.
 user_rollup as (
     select
         account_id,
+        {{ first_value_by('company_size_band', 'signed_up_at, user_id') }} as company_size_band,
+        {{ first_value_by('signup_channel', 'signed_up_at, user_id') }} as signup_channel,
+        {{ first_value_by('is_in_scope', 'signed_up_at, user_id') }} as is_in_scope,
+        {{ first_value_by('is_mature', 'signed_up_at, user_id') }} as is_mature,
         -- `users` is the contract's column name, though a keyword in some dialects.
         count(*) as users,  -- noqa: RF04
         sum(case when is_connected then 1 else 0 end) as connected_users,
@@ -61,31 +53,43 @@ user_rollup as (
     group by account_id
 ),
 
-account_milestones as (
+-- Each milestone that applies to one of the account's users, reached when any of them
+-- reached it, then counted per account: two plain aggregates, where counting the distinct
+-- keys twice in one took about half of this model's time.
+account_milestone_keys as (
     select
         account_users.account_id,
-        count(distinct user_milestones.milestone_key) as milestones_applicable,
-        count(
-            distinct case when user_milestones.is_reached then user_milestones.milestone_key end
-        ) as milestones_completed
+        user_milestones.milestone_key,
+        max(case when user_milestones.is_reached then 1 else 0 end) as is_reached_by_any_user
     from account_users
     inner join user_milestones
         on account_users.user_id = user_milestones.user_id
-    group by account_users.account_id
+    group by
+        account_users.account_id,
+        user_milestones.milestone_key
+),
+
+account_milestones as (
+    select
+        account_id,
+        count(*) as milestones_applicable,
+        count(case when is_reached_by_any_user = 1 then 1 end) as milestones_completed
+    from account_milestone_keys
+    group by account_id
 ),
 
 final as (
     select
-        first_users.account_id,
-        first_users.company_size_band,
-        first_users.signup_channel,
-        first_users.is_in_scope,
+        user_rollup.account_id,
+        user_rollup.company_size_band,
+        user_rollup.signup_channel,
+        user_rollup.is_in_scope,
         user_rollup.users,  -- noqa: RF04
         cast(user_rollup.connected_users as {{ dbt.type_bigint() }}) as connected_users,
         cast(user_rollup.activated_users as {{ dbt.type_bigint() }}) as activated_users,
         user_rollup.connected_users > 0 as is_connected,
         user_rollup.activated_users > 0 as is_activated,
-        first_users.is_mature,
+        user_rollup.is_mature,
         user_rollup.first_signed_up_at,
         user_rollup.first_connected_at,
         user_rollup.first_activated_at,
@@ -94,11 +98,9 @@ final as (
         {{ stat_to_double('account_milestones.milestones_completed') }}
         / nullif({{ stat_to_double('account_milestones.milestones_applicable') }}, 0)
             as checklist_completion
-    from first_users
-    inner join user_rollup
-        on first_users.account_id = user_rollup.account_id
+    from user_rollup
     left join account_milestones
-        on first_users.account_id = account_milestones.account_id
+        on user_rollup.account_id = account_milestones.account_id
 )
 
 select * from final
