@@ -92,35 +92,21 @@ loaded as (
             person_id
     ),
 
-    -- The touched persons' actions in the previous build, read from this model's table
-    -- once: their sessions and the tombstones both come from these few rows. Joined to the
-    -- whole table twice, it was probed twice (about 1.2 and 2.2 s of operator time at 10M
-    -- short journeys, docs/performance-log.md).
-    previous_of_touched as (
+    previous_sessions as (
         select
-            previous.event_id,
             previous.person_type,
             previous.person_id,
             previous.session_number,
-            previous.occurred_at
+            min(previous.occurred_at) as started_at,
+            max(previous.occurred_at) as ended_at
         from {{ this }} as previous
         inner join touched_persons
             on previous.person_type = touched_persons.person_type
             and previous.person_id = touched_persons.person_id
-    ),
-
-    previous_sessions as (
-        select
-            person_type,
-            person_id,
-            session_number,
-            min(occurred_at) as started_at,
-            max(occurred_at) as ended_at
-        from previous_of_touched
         group by
-            person_type,
-            person_id,
-            session_number
+            previous.person_type,
+            previous.person_id,
+            previous.session_number
     ),
 
     -- A session that ended more than the timeout before the first change keeps its events:
@@ -250,12 +236,15 @@ sessionized as (
     -- user actions): tombstones (macro tombstone_columns), deleted by the post-hook.
     tombstones as (
         select {{ tombstone_columns('event_id') }}
-        from previous_of_touched as previous
+        from {{ this }} as previous
         inner join recut_persons
             on previous.person_type = recut_persons.person_type
             and previous.person_id = recut_persons.person_id
             and previous.occurred_at >= recut_persons.recut_from
-        where previous.event_id not in (select event_id from sessionized)
+        where
+            -- (Implied by the join; lets the scan skip earlier blocks, as in user_actions.)
+            previous.occurred_at >= (select min(recut_from) from recut_persons)
+            and previous.event_id not in (select event_id from sessionized)
     ),
 
     written as (
