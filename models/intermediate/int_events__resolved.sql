@@ -7,8 +7,9 @@
 -- Incremental (docs/incremental-builds.md; delete+insert on event_id): a run resolves
 -- again exactly the events whose answer can have changed since the last run, which
 -- int_events__restated lists (arrivals, changed context, identity restated by a late
--- identify call); the logic below is the full refresh's, over those events, and only the
--- rows that came out different are written. Every row written carries loaded_through, a
+-- identify call), each with its anonymous id's owner looked up there (the same macro); the
+-- logic below is the full refresh's, over those events, and only the rows that came out
+-- different are written. Every row written carries loaded_through, a
 -- stamp later than any earlier run's (the latest clean received_at), so the models
 -- downstream take exactly the rows written since they ran.
 

@@ -5,6 +5,9 @@
 -- is, and is mature when its first user in the metrics (by signed_up_at, then user_id)
 -- is. Users without an account_id belong to no account and are not counted here.
 
+{#- Which user of an account is its first: unique, since user_id is. -#}
+{%- set first_user_order = 'signed_up_at, user_id' %}
+
 with
 
 users as (
@@ -38,10 +41,10 @@ account_users as (
 user_rollup as (
     select
         account_id,
-        {{ first_value_by('company_size_band', 'signed_up_at, user_id') }} as company_size_band,
-        {{ first_value_by('signup_channel', 'signed_up_at, user_id') }} as signup_channel,
-        {{ first_value_by('is_in_scope', 'signed_up_at, user_id') }} as is_in_scope,
-        {{ first_value_by('is_mature', 'signed_up_at, user_id') }} as is_mature,
+        {{ first_value_by('company_size_band', first_user_order) }} as company_size_band,
+        {{ first_value_by('signup_channel', first_user_order) }} as signup_channel,
+        {{ first_value_by('is_in_scope', first_user_order) }} as is_in_scope,
+        {{ first_value_by('is_mature', first_user_order) }} as is_mature,
         -- `users` is the contract's column name, though a keyword in some dialects.
         count(*) as users,  -- noqa: RF04
         sum(case when is_connected then 1 else 0 end) as connected_users,
