@@ -6,6 +6,8 @@
 -- cohort_maturity instead of showing silent zeros: its rates cover only the users whose
 -- window has closed, and an immature week has no rate at all.
 
+{%- set segmented_by = segment_columns(with_cohort_week=false) %}
+
 with
 
 users as (
@@ -16,12 +18,28 @@ as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
 
--- One row per user and segment type, as activation_funnel cuts them (its cohort-week
--- segment is this table's other axis).
-user_segments as (
+-- The users counted per signup week and combination of segment columns first (thousands
+-- of rows, not one per user and segment type), then per segment as activation_funnel cuts
+-- them (its cohort-week segment is this table's other axis).
+counted_by_combination as (
+    select
+        signup_cohort_week,
+        {{ segmented_by | join(',\n        ') }},
+        count(*) as users,  -- noqa: RF04
+        count(case when is_mature then 1 end) as mature_users,
+        count(case when is_mature and is_connected then 1 end) as connected_users,
+        count(case when is_mature and is_connected and is_activated then 1 end) as activated_users,
+        count(case when dropped_after_connection then 1 end) as dropped_users
+    from users
+    group by
+        signup_cohort_week,
+        {{ segmented_by | join(',\n        ') }}
+),
+
+combination_segments as (
     {{- segment_rows(
-        'users',
-        ['user_id', 'signup_cohort_week', 'is_mature', 'is_connected', 'is_activated', 'dropped_after_connection'],
+        'counted_by_combination',
+        ['signup_cohort_week', 'users', 'mature_users', 'connected_users', 'activated_users', 'dropped_users'],
         with_cohort_week=false
     ) }}
 ),
@@ -31,12 +49,12 @@ counted as (
         signup_cohort_week,
         segment_type,
         segment_value,
-        count(*) as users,  -- noqa: RF04
-        count(case when is_mature then 1 end) as mature_users,
-        count(case when is_mature and is_connected then 1 end) as connected_users,
-        count(case when is_mature and is_connected and is_activated then 1 end) as activated_users,
-        count(case when dropped_after_connection then 1 end) as dropped_users
-    from user_segments
+        {{ sum_of_counts('users') }} as users,  -- noqa: RF04
+        {{ sum_of_counts('mature_users') }} as mature_users,
+        {{ sum_of_counts('connected_users') }} as connected_users,
+        {{ sum_of_counts('activated_users') }} as activated_users,
+        {{ sum_of_counts('dropped_users') }} as dropped_users
+    from combination_segments
     group by
         signup_cohort_week,
         segment_type,

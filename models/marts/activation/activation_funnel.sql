@@ -5,6 +5,8 @@
 -- row, never a missing one). The steps are the milestones seed's funnel steps, in
 -- milestone_order, as int_user_milestones applies them: no milestone key is named here.
 
+{%- set segmented_by = segment_columns() %}
+
 with
 
 users as (
@@ -29,33 +31,57 @@ funnel_steps as (
     ) as distinct_steps
 ),
 
--- One row per user and segment type: the value of that segment the user belongs to.
-user_segments as (
-    {{- segment_rows('users', ['user_id', 'is_mature']) }}
+-- The users who reached each step, counted per combination of segment columns first:
+-- thousands of rows, where a row per user and segment type would be millions.
+reached_by_combination as (
+    select
+        {{ 'users.' ~ segmented_by | join(',\n        users.') }},
+        user_milestones.milestone_key,
+        count(case when users.is_mature then 1 end) as users_reached,
+        count(case when not users.is_mature then 1 end) as users_in_progress
+    from users
+    inner join user_milestones
+        on users.user_id = user_milestones.user_id
+    where user_milestones.is_reached
+    group by
+        {{ 'users.' ~ segmented_by | join(',\n        users.') }},
+        user_milestones.milestone_key
 ),
 
+-- Every combination of segment columns among the users, reached a step or not.
+combinations as (
+    select distinct
+        {{ segmented_by | join(',\n        ') }}
+    from users
+),
+
+-- One row per combination and segment type: the value of that segment the users of the
+-- combination belong to.
 segments as (
     select distinct
         segment_type,
         segment_value
-    from user_segments
+    from (
+        {{- segment_rows('combinations', []) }}
+    ) as combination_segments
+),
+
+combination_step_counts as (
+    {{- segment_rows('reached_by_combination', ['milestone_key', 'users_reached', 'users_in_progress']) }}
 ),
 
 step_counts as (
     select
-        user_segments.segment_type,
-        user_segments.segment_value,
-        user_milestones.milestone_key,
-        count(case when user_segments.is_mature then 1 end) as users_reached,
-        count(case when not user_segments.is_mature then 1 end) as users_in_progress
-    from user_segments
-    inner join user_milestones
-        on user_segments.user_id = user_milestones.user_id
-    where user_milestones.is_reached
+        segment_type,
+        segment_value,
+        milestone_key,
+        {{ sum_of_counts('users_reached') }} as users_reached,
+        {{ sum_of_counts('users_in_progress') }} as users_in_progress
+    from combination_step_counts
     group by
-        user_segments.segment_type,
-        user_segments.segment_value,
-        user_milestones.milestone_key
+        segment_type,
+        segment_value,
+        milestone_key
 ),
 
 -- Every segment value meets every step, reached by anyone or not.
