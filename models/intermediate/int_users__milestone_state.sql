@@ -23,23 +23,22 @@ connections as (
     from {{ ref('stg_app__data_source_connections') }}
 ),
 
--- The furthest funnel step reached: the last by (milestone_order, milestone_key), in one
--- aggregate (macro last_value_by) rather than a window ranking every reached step.
-furthest_step as (
-    select
-        user_id,
-        {{ last_value_by('milestone_key', 'milestone_order, milestone_key') }} as current_milestone
-    from user_milestones
-    where is_funnel_step and is_reached
-    group by user_id
-),
-
+-- One aggregate over the user's milestones gives every column. The furthest funnel step
+-- reached is the last by (milestone_order, milestone_key) among reached funnel steps
+-- (macro last_value_by): ordering first by whether the row is one of those puts them
+-- after every other row, and the value is null on the others. One pass, where a second
+-- aggregate filtered to reached funnel steps made the engine keep the user's milestones
+-- in memory for both.
 pivoted as (
     select
         user_id,
         max(case when milestone_role = 'connection' then reached_at end) as connected_at,
         max(case when milestone_role = 'connection' then reaching_event_id end) as connection_event_id,
         max(case when milestone_role = 'activation' then reached_at end) as first_value_at,
+        {{ last_value_by(
+            'case when is_funnel_step and is_reached then milestone_key end',
+            'is_funnel_step and is_reached, milestone_order, milestone_key'
+        ) }} as current_milestone,
         count(case when is_reached then 1 end) as milestones_completed,
         count(*) as milestones_applicable
     from user_milestones
@@ -57,12 +56,10 @@ final as (
             else coalesce(events.source_type, connections.source_type, 'unknown')
         end as data_source_type,
         pivoted.first_value_at,
-        furthest_step.current_milestone,
+        pivoted.current_milestone,
         pivoted.milestones_completed,
         pivoted.milestones_applicable
     from pivoted
-    left join furthest_step
-        on pivoted.user_id = furthest_step.user_id
     left join events
         on pivoted.connection_event_id = events.event_id
     left join connections
