@@ -16,10 +16,19 @@ exposures as (
 ),
 
 users as (
-    select * from {{ ref('fct_user_activation') }}
+    select
+        user_id,
+        signed_up_at,
+        first_value_at,
+        is_mature,
+        is_activated,
+        as_of
+    from {{ ref('fct_user_activation') }}
 ),
 
-user_exposures as (
+-- Read twice (the first exposures; the variants of each flag) and computed twice: storing
+-- a CTE's rows costs more than this join (macro not_materialized).
+user_exposures as {{ not_materialized() }} (
     select
         exposures.exposure_id,
         exposures.user_id,

@@ -10,14 +10,9 @@
 
 with
 
-users as (
-    select * from {{ ref('fct_user_activation') }}
-),
-
-user_milestones as (
-    select * from {{ ref('int_user_milestones') }}
-),
-
+-- The users of an account, read twice (two import CTEs, each read once): a CTE that two
+-- parts of the query read is materialised whole by DuckDB, which cost more than the
+-- second scan of the two columns the milestones need.
 account_users as (
     select
         user_id,
@@ -31,8 +26,20 @@ account_users as (
         is_activated,
         first_value_at,
         is_mature
-    from users
+    from {{ ref('fct_user_activation') }}
     where account_id is not null
+),
+
+user_accounts as (
+    select
+        user_id,
+        account_id
+    from {{ ref('fct_user_activation') }}
+    where account_id is not null
+),
+
+user_milestones as (
+    select * from {{ ref('int_user_milestones') }}
 ),
 
 -- Per account, in one aggregate: what its first user (by signed_up_at, then user_id)
@@ -61,14 +68,14 @@ user_rollup as (
 -- keys twice in one took about half of this model's time.
 account_milestone_keys as (
     select
-        account_users.account_id,
+        user_accounts.account_id,
         user_milestones.milestone_key,
         max(case when user_milestones.is_reached then 1 else 0 end) as is_reached_by_any_user
-    from account_users
+    from user_accounts
     inner join user_milestones
-        on account_users.user_id = user_milestones.user_id
+        on user_accounts.user_id = user_milestones.user_id
     group by
-        account_users.account_id,
+        user_accounts.account_id,
         user_milestones.milestone_key
 ),
 
