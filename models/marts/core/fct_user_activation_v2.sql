@@ -18,6 +18,10 @@ post_connection as (
     select * from {{ ref('int_users__post_connection') }}
 ),
 
+as_of as (
+    select as_of from {{ ref('int_as_of') }}
+),
+
 -- Each user's last user action at or before the as-of time (backend events do not count):
 -- the clock of stalls, and what the user last did. Ties on the time go to the greater
 -- event_id (the order (occurred_at, event_id) the sessions use), so the name is the same on
@@ -40,17 +44,17 @@ event_names as (
     from {{ ref('int_events__resolved') }}
 ),
 
+-- Per user, over their actions up to the as-of time (one time for every user, read from
+-- int_as_of rather than from each user's row, so no action waits for a join to its user).
 last_action_ids as (
     select
-        users.user_id,
+        user_actions.user_id,
         max(user_actions.occurred_at) as last_action_at,
         {{ last_value_by('user_actions.event_id', 'user_actions.occurred_at, user_actions.event_id') }}
             as last_action_event_id
-    from users
-    inner join user_actions
-        on users.user_id = user_actions.user_id
-        and users.as_of >= user_actions.occurred_at
-    group by users.user_id
+    from user_actions
+    where user_actions.occurred_at <= (select as_of.as_of from as_of)
+    group by user_actions.user_id
 ),
 
 last_action as (
