@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -125,24 +126,42 @@ def copy_raw_to_postgres(
     return rows
 
 
-def spark_session(home: Path | None = None):  # type: ignore[no-untyped-def]
+def spark_session(home: Path | None = None, dump_classes_to: Path | None = None):  # type: ignore[no-untyped-def]
     """A local Spark session with the `spark` target's settings (profiles.yml).
 
     The metastore (Derby) and the table files live under one folder, so the loader and
-    dbt, run one after the other, see the same tables.
+    dbt, run one after the other, see the same tables. With `dump_classes_to`, the JVM
+    writes its class-data archive there as it exits (`spark_class_archive`).
     """
     from pyspark.sql import SparkSession
 
     home = home or spark_home()
     home.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.enableHiveSupport()
-    for key, value in spark_settings(home).items():
+    for key, value in spark_settings(home, dump_classes_to).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
 
-def spark_settings(home: Path) -> dict[str, str]:
-    """The Spark settings shared by the loader and the profile (kept equal by a test)."""
+def spark_class_archive(home: Path) -> Path:
+    """The Spark folder's class-data archive: the JVM's classes as the loader's session
+    left them, loaded, verified and laid out, which every later session of the folder maps
+    instead of reading and checking some 19,000 classes from Spark's jars again. It halves
+    a session's start and saves about 8 s of the scenario's build (docs/engines.md, "The
+    class-data archive"). A JVM that finds no archive there, or one made by another Java or
+    another pyspark, runs as it would without it (the latter with a one-line warning)."""
+    return home / "jvm-classes.jsa"
+
+
+def spark_settings(home: Path, dump_classes_to: Path | None = None) -> dict[str, str]:
+    """The Spark settings shared by the loader and the profile (kept equal by a test).
+    The JVM maps the folder's class-data archive; with `dump_classes_to` it writes one there
+    at exit instead (a JVM cannot do both)."""
+    classes = (
+        # Writing an archive logs a warning per class it leaves out (hundreds): not news.
+        f"-XX:ArchiveClassesAtExit={dump_classes_to} -Xlog:cds*=off" if dump_classes_to
+        else f"-XX:SharedArchiveFile={spark_class_archive(home)}"
+    )
     return {
         "spark.master": "local[2]",
         "spark.ui.enabled": "false",
@@ -161,7 +180,9 @@ def spark_settings(home: Path) -> dict[str, str]:
         "spark.sql.warehouse.dir": str(home / "warehouse"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
         # The full compiler's code cache, whatever spark_jvm_options() asks (docs/engines.md).
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home} -XX:ReservedCodeCacheSize=240m {spark_jvm_options()}",
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={home} -XX:ReservedCodeCacheSize=240m {classes} {spark_jvm_options()}"
+        ),
     }
 
 
@@ -180,12 +201,15 @@ def copy_raw_to_spark(
     home: Path | None = None,
     schema: str = "raw",
     progress: bool = True,
+    class_archive: bool = True,
 ) -> dict[str, int]:
     """Replace Spark's raw database with the raw tables of a loaded DuckDB warehouse.
 
     DuckDB writes each table as Parquet; Spark reads it with the contract's types and
     saves it as a managed table, so the metastore owns the files and a later copy can
-    drop them.
+    drop them. The first copy into a folder also leaves the JVM's class-data archive there
+    (`spark_class_archive`; about 20 s, once; `class_archive=False` skips it). The copy
+    ends its JVM before returning, which frees the embedded metastore for dbt.
     """
     home = home or spark_home()
     source = duckdb.connect(str(warehouse), read_only=True)
@@ -202,7 +226,7 @@ def copy_raw_to_spark(
     finally:
         source.close()
 
-    spark = spark_session(home)
+    spark, partial_archive = _loader_session(home, class_archive)
     rows: dict[str, int] = {}
     spark.sql(f"create database if not exists {schema}")
     for table in RAW_TABLES.values():
@@ -223,4 +247,56 @@ def copy_raw_to_spark(
                 flush=True,
             )
     shutil.rmtree(parquet_dir, ignore_errors=True)
+    _end_loader_session(spark, home, partial_archive, progress)
     return rows
+
+
+def _loader_session(home: Path, class_archive: bool):  # type: ignore[no-untyped-def]
+    """The loader's Spark session, and the file its JVM writes the class-data archive to
+    (None when it writes none: the folder has one, none is wanted, a session already runs
+    in this process, or the JVM cannot write one). Written under a temporary name and
+    renamed once whole (`_end_loader_session`), so a load stopped halfway leaves no
+    half-written archive for a later JVM to map."""
+    from pyspark import SparkContext
+    from pyspark.errors import PySparkRuntimeError
+
+    archive = spark_class_archive(home)
+    if not class_archive or archive.exists() or SparkContext._active_spark_context is not None:
+        return spark_session(home), None
+    partial = archive.with_name(archive.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        return spark_session(home, dump_classes_to=partial), partial
+    except PySparkRuntimeError:
+        # A JVM that cannot write an archive does not start with the option at all (a
+        # Java without the JDK's base archive, or -Xshare:off among the user's flags):
+        # the load goes on without one, as it did before archives existed.
+        return spark_session(home), None
+
+
+def _end_loader_session(spark, home: Path, partial_archive: Path | None, progress: bool) -> None:  # type: ignore[no-untyped-def]
+    """Stop Spark and wait for its JVM to exit (closing its stdin is pyspark's signal to
+    exit): the metastore is then free for dbt, and a JVM writing the class-data archive has
+    written all of it, which then takes its final name."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    started = time.perf_counter()
+    spark.stop()
+    process = getattr(gateway, "proc", None)
+    exit_code = None
+    if process is not None:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            exit_code = process.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    if partial_archive is None:
+        return
+    if exit_code == 0 and partial_archive.exists():
+        partial_archive.replace(spark_class_archive(home))
+        if progress:
+            print(f"spark: the JVM's class-data archive written in {time.perf_counter() - started:.1f} s", flush=True)
+    else:
+        partial_archive.unlink(missing_ok=True)

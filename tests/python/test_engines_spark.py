@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from activation_warehouse.dev.engine_compare import read_spark_table
-from activation_warehouse.engines import spark_jvm_options, spark_settings
+from activation_warehouse.engines import spark_class_archive, spark_jvm_options, spark_settings
 from activation_warehouse.paths import PROJECT_DIR
 
 from conftest import ScratchWarehouse, project_copy
@@ -58,13 +59,23 @@ class SparkBuild:
 SPARK_JVM_OPTIONS = {"ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
 
 
-def _run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _run_python(code: str, *args: str, jvm_options: str = "") -> subprocess.CompletedProcess[str]:
     """Run Python in a process of its own: Spark's embedded metastore admits one process at
-    a time, and dbt's session comes next; the JVM ends with the process."""
+    a time, and dbt's session comes next; the JVM ends with the process. `jvm_options` come
+    after the tests' own."""
+    flags = f"{SPARK_JVM_OPTIONS['ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS']} {jvm_options}".strip()
     return subprocess.run(
         [sys.executable, "-c", code, *args], cwd=PROJECT_DIR, capture_output=True, text=True,
-        env={**os.environ, **SPARK_JVM_OPTIONS},
+        env={**os.environ, "ACTIVATION_WAREHOUSE_SPARK_JVM_OPTIONS": flags},
     )
+
+
+#: Copies the raw tables of a DuckDB warehouse (argv[1]) to a Spark folder (argv[2]) and
+#: prints the rows copied per table as JSON.
+_COPY_TO_SPARK = (
+    "import json, sys; from pathlib import Path; from activation_warehouse.engines import copy_raw_to_spark;"
+    " print(json.dumps(copy_raw_to_spark(Path(sys.argv[1]), Path(sys.argv[2]), progress=False)))"
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +84,7 @@ def spark_build(scenario_build: ScratchWarehouse, tmp_path_factory: pytest.TempP
     skip_if_asked("spark")
     root = tmp_path_factory.mktemp("spark_build")
     home = root / "spark"
-    copied = _run_python(
-        "import sys; from pathlib import Path; from activation_warehouse.engines import copy_raw_to_spark;"
-        " copy_raw_to_spark(Path(sys.argv[1]), Path(sys.argv[2]), progress=False)",
-        str(scenario_build.path), str(home),
-    )
+    copied = _run_python(_COPY_TO_SPARK, str(scenario_build.path), str(home))
     assert copied.returncode == 0, copied.stderr[-3000:]
     runner = ScratchWarehouse(path=scenario_build.path, target_dir=root / "target")
     built = runner.dbt(
@@ -198,3 +205,32 @@ def test_a_broken_contract_fails_the_model_on_spark_and_leaves_no_table(
     marts = spark_build.home / "warehouse" / "marts.db"
     assert not (marts / "broken_user_milestones").exists()
     assert (marts / "fct_user_milestones").exists()
+
+
+def test_the_first_copy_into_a_spark_folder_leaves_the_jvm_class_archive(spark_build: SparkBuild) -> None:
+    """The loader's JVM wrote its class-data archive as it exited, whole and under its final
+    name (the module's build then mapped it: docs/engines.md, "The class-data archive")."""
+    archive = spark_class_archive(spark_build.home)
+    assert archive.is_file() and archive.stat().st_size > 0
+    assert not list(spark_build.home.glob("*.partial"))
+
+
+def test_a_java_that_cannot_write_a_class_archive_still_copies_every_row(
+    scenario_build: ScratchWarehouse, tmp_path: Path
+) -> None:
+    """A JVM that cannot write a class-data archive refuses to start with the option (here
+    -Xshare:off, as a Java shipped without its base archive would): the copy starts Spark
+    again without it and loses nothing, and leaves no archive."""
+    skip_if_asked("spark")
+    home = tmp_path / "spark"
+    copied = _run_python(_COPY_TO_SPARK, str(scenario_build.path), str(home), jvm_options="-Xshare:off")
+    assert copied.returncode == 0, copied.stderr[-3000:]
+    with duckdb.connect(str(scenario_build.path), read_only=True) as warehouse:
+        expected = {
+            table: warehouse.execute(f"select count(*) from raw.{table}").fetchone()[0]
+            for table in json.loads(copied.stdout.strip().splitlines()[-1])
+        }
+    assert json.loads(copied.stdout.strip().splitlines()[-1]) == expected
+    assert set(expected) == {"events", "accounts", "users", "data_source_connections", "flag_exposures"}
+    assert not spark_class_archive(home).exists()
+    assert not list(home.glob("*.partial"))
