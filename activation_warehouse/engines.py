@@ -147,7 +147,7 @@ def spark_class_archive(home: Path) -> Path:
     """The Spark folder's class-data archive: the JVM's classes as the loader's session
     left them, loaded, verified and laid out, which every later session of the folder maps
     instead of reading and checking some 19,000 classes from Spark's jars again. It halves
-    a session's start and saves about 8 s of the scenario's build (docs/engines.md, "The
+    a session's start and saves about 5 s of the scenario's build (docs/engines.md, "The
     class-data archive"). A JVM that finds no archive there, or one made by another Java or
     another pyspark, runs as it would without it (the latter with a one-line warning)."""
     return home / "jvm-classes.jsa"
@@ -209,7 +209,7 @@ def copy_raw_to_spark(
     saves it as a managed table, so the metastore owns the files and a later copy can
     drop them. The first copy into a folder also leaves the JVM's class-data archive there
     (`spark_class_archive`; about 20 s, once; `class_archive=False` skips it). The copy
-    ends its JVM before returning, which frees the embedded metastore for dbt.
+    ends the JVM it started before returning, which frees the embedded metastore for dbt.
     """
     home = home or spark_home()
     source = duckdb.connect(str(warehouse), read_only=True)
@@ -226,7 +226,11 @@ def copy_raw_to_spark(
     finally:
         source.close()
 
-    spark, partial_archive = _loader_session(home, class_archive)
+    from pyspark import SparkContext
+
+    # Only a JVM the copy starts is the copy's to end (and to write an archive).
+    owns_jvm = SparkContext._gateway is None
+    spark, partial_archive = _loader_session(home, class_archive and owns_jvm)
     rows: dict[str, int] = {}
     spark.sql(f"create database if not exists {schema}")
     for table in RAW_TABLES.values():
@@ -247,21 +251,21 @@ def copy_raw_to_spark(
                 flush=True,
             )
     shutil.rmtree(parquet_dir, ignore_errors=True)
-    _end_loader_session(spark, home, partial_archive, progress)
+    if owns_jvm:
+        _end_loader_session(spark, home, partial_archive, progress)
     return rows
 
 
 def _loader_session(home: Path, class_archive: bool):  # type: ignore[no-untyped-def]
     """The loader's Spark session, and the file its JVM writes the class-data archive to
-    (None when it writes none: the folder has one, none is wanted, a session already runs
-    in this process, or the JVM cannot write one). Written under a temporary name and
+    (None when it writes none: the folder has one, none is wanted, or the JVM cannot write
+    one). Written under a temporary name and
     renamed once whole (`_end_loader_session`), so a load stopped halfway leaves no
     half-written archive for a later JVM to map."""
-    from pyspark import SparkContext
     from pyspark.errors import PySparkRuntimeError
 
     archive = spark_class_archive(home)
-    if not class_archive or archive.exists() or SparkContext._active_spark_context is not None:
+    if not class_archive or archive.exists():
         return spark_session(home), None
     partial = archive.with_name(archive.name + ".partial")
     partial.unlink(missing_ok=True)

@@ -209,7 +209,8 @@ def test_a_broken_contract_fails_the_model_on_spark_and_leaves_no_table(
 
 def test_the_first_copy_into_a_spark_folder_leaves_the_jvm_class_archive(spark_build: SparkBuild) -> None:
     """The loader's JVM wrote its class-data archive as it exited, whole and under its final
-    name (the module's build then mapped it: docs/engines.md, "The class-data archive")."""
+    name, where the profile points later sessions (docs/engines.md, "The class-data
+    archive")."""
     archive = spark_class_archive(spark_build.home)
     assert archive.is_file() and archive.stat().st_size > 0
     assert not list(spark_build.home.glob("*.partial"))
