@@ -259,9 +259,8 @@ def copy_raw_to_spark(
 def _loader_session(home: Path, class_archive: bool):  # type: ignore[no-untyped-def]
     """The loader's Spark session, and the file its JVM writes the class-data archive to
     (None when it writes none: the folder has one, none is wanted, or the JVM cannot write
-    one). Written under a temporary name and
-    renamed once whole (`_end_loader_session`), so a load stopped halfway leaves no
-    half-written archive for a later JVM to map."""
+    one). Written under a temporary name and renamed once whole (`_end_loader_session`),
+    so a load stopped halfway leaves no half-written archive for a later JVM to map."""
     from pyspark.errors import PySparkRuntimeError
 
     archive = spark_class_archive(home)
