@@ -9,21 +9,34 @@
 
 with
 
+-- One inline table, not a union of one-row selects: Spark makes a task (and a file) of
+-- each select of a union, where its rows of literals are one.
 settings as (
-    {%- for row in settings_in_force() %}
-        select
-            cast({{ loop.index }} as {{ dbt.type_int() }}) as setting_order,
-            cast({{ sql_string_literal(row.name) }} as {{ text }}) as setting_name,
-            cast({{ sql_string_literal(row.type) }} as {{ text }}) as value_type,
-            cast({{ 'null' if row.value_text is none else sql_string_literal(row.value_text) }} as {{ text }})
-                as value_in_force,
-            cast({{ 'null' if row.default_text is none else sql_string_literal(row.default_text) }} as {{ text }})
-                as default_value,
-            {{ 'true' if row.differs else 'false' }} as differs_from_default,
-            cast({{ sql_string_literal(row.unit) }} as {{ text }}) as unit,
-            cast({{ sql_string_literal(row.meaning) }} as {{ text }}) as meaning
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    select *
+    from (
+        values
+        {%- for row in settings_in_force() %}
+            (
+                cast({{ loop.index }} as {{ dbt.type_int() }}),
+                cast({{ sql_string_literal(row.name) }} as {{ text }}),
+                cast({{ sql_string_literal(row.type) }} as {{ text }}),
+                cast({{ 'null' if row.value_text is none else sql_string_literal(row.value_text) }} as {{ text }}),
+                cast({{ 'null' if row.default_text is none else sql_string_literal(row.default_text) }} as {{ text }}),
+                {{ 'true' if row.differs else 'false' }},
+                cast({{ sql_string_literal(row.unit) }} as {{ text }}),
+                cast({{ sql_string_literal(row.meaning) }} as {{ text }})
+            ){% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ) as registry (
+        setting_order,
+        setting_name,
+        value_type,
+        value_in_force,
+        default_value,
+        differs_from_default,
+        unit,
+        meaning
+    )
 ),
 
 final as (
