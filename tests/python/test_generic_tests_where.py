@@ -45,13 +45,17 @@ union all
 select timestamp '2026-01-09 00:00:00'
 """
 
-#: Each generic test with its arguments (column_name, if any, apart).
+#: Each generic test with its arguments (column_name, if any, apart), by a name of its own
+#: (`test` says which generic test, when the name is not it).
 TESTS: dict[str, dict] = {
     "accepted_range": {"column_name": "value", "arguments": {"min_value": 0, "max_value": 10}},
     "data_quality_breaches": {"arguments": {"level": "error"}},
     "equal_rowcount": {"arguments": {"compare_model": "ref('other')"}},
     "expression_is_true": {"arguments": {"expression": "value < 10"}},
     "not_null_where": {"column_name": "note", "arguments": {"condition": "id > 0"}},
+    # primary_key twice: the bad row repeats an id, and it lacks a note (a null key).
+    "primary_key": {"column_name": "id", "arguments": {}},
+    "primary_key_null": {"test": "primary_key", "column_name": "note", "arguments": {}},
     "recency": {"arguments": {"field": "seen_at", "datepart": "day", "interval": 2,
                               "reference_model": "ref('other')", "reference_field": "seen_at"}},
     "unique_combination_of_columns": {"arguments": {"columns": ["id"]}},
@@ -74,7 +78,7 @@ def tiny_project(root: Path) -> Path:
     model_tests, columns = [], {}
     for test, spec in TESTS.items():
         for variant, config in (("unfiltered", {}), ("filtered", {"where": "not is_bad"})):
-            entry = {test: {"name": f"{test}__{variant}", "arguments": spec["arguments"], "config": config}}
+            entry = {spec.get("test", test): {"name": f"{test}__{variant}", "arguments": spec["arguments"], "config": config}}
             if "column_name" in spec:
                 columns.setdefault(spec["column_name"], []).append(entry)
             else:
