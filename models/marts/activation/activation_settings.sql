@@ -10,7 +10,8 @@
 with
 
 -- One inline table, not a union of one-row selects: Spark makes a task (and a file) of
--- each select of a union, where its rows of literals are one.
+-- each select of a union, where its rows of literals are one. The alias below only names
+-- the columns (PostgreSQL requires one), hence its noqa.
 settings as (
     select *
     from (
@@ -27,7 +28,7 @@ settings as (
                 cast({{ sql_string_literal(row.meaning) }} as {{ text }})
             ){% if not loop.last %},{% endif %}
         {%- endfor %}
-    ) as registry (
+    ) as registry (  -- noqa: AL05
         setting_order,
         setting_name,
         value_type,
