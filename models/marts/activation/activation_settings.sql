@@ -38,19 +38,6 @@ settings as (
         unit,
         meaning
     )
-),
-
-final as (
-    select
-        setting_order,
-        setting_name,
-        value_type,
-        value_in_force,
-        default_value,
-        differs_from_default,
-        unit,
-        meaning
-    from settings
 )
 
-select * from final
+select * from settings
