@@ -62,6 +62,19 @@ loaded as (
         where {{ stamped_after_run_window() }}
     ),
 
+    -- The previous rows of those events: where each action was before (its person may have
+    -- changed, or it may no longer be an action). Read once for two uses below.
+    changed_previous as (
+        select
+            previous.event_id,
+            previous.person_type,
+            previous.person_id,
+            previous.occurred_at
+        from {{ this }} as previous
+        inner join changed_events
+            on previous.event_id = changed_events.event_id
+    ),
+
     -- Each touched person and the earliest change to their timeline: an action added (new
     -- version) or taken away (previous version, which may belong to another person).
     touched_persons as (
@@ -80,12 +93,10 @@ loaded as (
             union all
 
             select
-                previous.person_type,
-                previous.person_id,
-                previous.occurred_at
-            from {{ this }} as previous
-            inner join changed_events
-                on previous.event_id = changed_events.event_id
+                person_type,
+                person_id,
+                occurred_at
+            from changed_previous
         ) as changes
         group by
             person_type,
@@ -233,18 +244,16 @@ sessionized as (
 {% if incremental_run %}
     -- Actions of the touched persons, in the stretch cut again, that are no longer theirs nor
     -- anyone's (they moved away and were not cut in for their new person, or stopped being
-    -- user actions): tombstones (macro tombstone_columns), deleted by the post-hook.
+    -- user actions): tombstones (macro tombstone_columns), deleted by the post-hook. Only
+    -- a changed event can be one: int_events__resolved never drops a row, and an action
+    -- it did not write again is still its person's, at the same time, so it is cut again
+    -- above. Looking among the changed events' previous rows, not among every previous
+    -- row of the stretch cut again, saves a join of most of the table (docs/performance-log.md,
+    -- "Seventh session of 2026-12-07").
     tombstones as (
-        select {{ tombstone_columns('event_id') }}
-        from {{ this }} as previous
-        inner join recut_persons
-            on previous.person_type = recut_persons.person_type
-            and previous.person_id = recut_persons.person_id
-            and previous.occurred_at >= recut_persons.recut_from
-        where
-            -- (Implied by the join; lets the scan skip earlier blocks, as in user_actions.)
-            previous.occurred_at >= (select min(recut_from) from recut_persons)
-            and previous.event_id not in (select event_id from sessionized)
+        select {{ tombstone_columns('event_id', 'changed_previous') }}
+        from changed_previous
+        where changed_previous.event_id not in (select sessionized.event_id from sessionized)
     ),
 
     written as (
