@@ -59,6 +59,9 @@ arrived as (
 
 -- Their previous versions: a late batch may have replaced the delivery kept for an id
 -- (only when received_at does not increase), taking a sighting from its old anonymous id.
+-- So a previous version was received no earlier than its arrival, inside the window too:
+-- the bound (implied by the join) lets the scan skip the blocks of earlier rows (DuckDB's
+-- min/max per block) instead of reading every event id.
 arrived_before as (
     select
         previous.event_id,
@@ -66,6 +69,7 @@ arrived_before as (
     from {{ previous_build }} as previous
     inner join arrived
         on previous.event_id = arrived.event_id
+    where previous.received_at >= {{ run_window('received_from', 'int_events__resolved') }}
 ),
 
 -- 2. Context that changed since the events were resolved: what each event recorded of
