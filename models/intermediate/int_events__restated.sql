@@ -60,8 +60,8 @@ arrived as (
 -- Their previous versions: a late batch may have replaced the delivery kept for an id
 -- (only when received_at does not increase), taking a sighting from its old anonymous id.
 -- So a previous version was received no earlier than its arrival, inside the window too:
--- the bound (implied by the join) lets the scan skip the blocks of earlier rows (DuckDB's
--- min/max per block) instead of reading every event id.
+-- the bound (implied by the join) lets the scan drop earlier rows before it reads their
+-- ids, and skip whole blocks of them where the table is in arrival order.
 arrived_before as (
     select
         previous.event_id,
