@@ -201,14 +201,13 @@ def copy_raw_to_spark(
     home: Path | None = None,
     schema: str = "raw",
     progress: bool = True,
-    class_archive: bool = True,
 ) -> dict[str, int]:
     """Replace Spark's raw database with the raw tables of a loaded DuckDB warehouse.
 
     DuckDB writes each table as Parquet; Spark reads it with the contract's types and
     saves it as a managed table, so the metastore owns the files and a later copy can
     drop them. The first copy into a folder also leaves the JVM's class-data archive there
-    (`spark_class_archive`; about 20 s, once; `class_archive=False` skips it). The copy
+    (`spark_class_archive`; about 20 s, once). The copy
     ends the JVM it started before returning, which frees the embedded metastore for dbt.
     """
     home = home or spark_home()
@@ -230,7 +229,7 @@ def copy_raw_to_spark(
 
     # Only a JVM the copy starts is the copy's to end (and to write an archive).
     owns_jvm = SparkContext._gateway is None
-    spark, partial_archive = _loader_session(home, class_archive and owns_jvm)
+    spark, partial_archive = _loader_session(home, write_archive=owns_jvm)
     rows: dict[str, int] = {}
     spark.sql(f"create database if not exists {schema}")
     for table in RAW_TABLES.values():
@@ -256,15 +255,15 @@ def copy_raw_to_spark(
     return rows
 
 
-def _loader_session(home: Path, class_archive: bool):  # type: ignore[no-untyped-def]
+def _loader_session(home: Path, write_archive: bool):  # type: ignore[no-untyped-def]
     """The loader's Spark session, and the file its JVM writes the class-data archive to
-    (None when it writes none: the folder has one, none is wanted, or the JVM cannot write
-    one). Written under a temporary name and renamed once whole (`_end_loader_session`),
+    (None when it writes none: the folder has one, the JVM is not the loader's own, or it
+    cannot write one). Written under a temporary name and renamed once whole (`_end_loader_session`),
     so a load stopped halfway leaves no half-written archive for a later JVM to map."""
     from pyspark.errors import PySparkRuntimeError
 
     archive = spark_class_archive(home)
-    if not class_archive or archive.exists():
+    if not write_archive or archive.exists():
         return spark_session(home), None
     partial = archive.with_name(archive.name + ".partial")
     partial.unlink(missing_ok=True)
