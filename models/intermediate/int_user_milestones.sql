@@ -6,22 +6,125 @@
 -- checklist step that is not a funnel step is counted from signup and gates nothing.
 -- The steps are walked in order up to the var max_funnel_steps; only integers reach the
 -- SQL text, never a seed value.
+--
+-- Incremental by user (docs/incremental-builds.md, "Person-grain tables by user";
+-- delete+insert on user_id): a user's rows depend only on their row of int_users, their
+-- qualifying events and the definition, so each row carries a signature of those
+-- (user_signature) and a run computes again only the users whose signature changed, or
+-- who are new; a user no longer in int_users is deleted. A changed definition (the
+-- milestones seed, max_funnel_steps) changes every signature. The rows of the users cut
+-- again, and of those deleted, are first written as tombstones (a row without a
+-- milestone) so the delete+insert removes every old row, and the post-hook removes them.
 
 {%- set max_steps = setting('max_funnel_steps') %}
 
-with
+{{
+    config(
+        materialized=event_grain_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='user_id',
+        on_schema_change='fail',
+        post_hook="{{ delete_tombstones('milestone_key') }}"
+    )
+}}
 
-users as (
-    select * from {{ ref('int_users') }}
-),
+{%- set incremental_run = is_incremental() %}
+
+with
 
 milestones as (
     select * from {{ ref('milestones') }}
 ),
 
-qualifying_events as (
-    select * from {{ ref('int_milestone_events') }}
+-- The definition every user's rows follow: the milestones seed's content (its row count
+-- and a hash of its rows) and how many funnel steps are walked. The milestone_events seed
+-- reaches the signatures through the qualifying events themselves.
+milestone_definition as (
+    select
+        ({{ relation_content_signature_sql(ref('milestones')) | indent(8) }}) || '/{{ max_steps }}'
+            as definition_signature
 ),
+
+-- What this model reads of each user's qualifying events: how many, and a hash of their
+-- milestone, id and time (a sum, so the rows' order does not matter).
+qualifying_summary as (
+    select
+        user_id,
+        count(*) as qualifying_events,
+        sum({{ row_hash(['milestone_key', 'event_id', 'occurred_at']) }}) as qualifying_events_hash
+    from {{ ref('int_milestone_events') }}
+    group by user_id
+),
+
+signed_users as (
+    select
+        metric_users.user_id,
+        metric_users.signed_up_at,
+        metric_users.company_size_band,
+        {{ row_hash([
+            'metric_users.signed_up_at',
+            'metric_users.company_size_band',
+            'qualifying_summary.qualifying_events',
+            'qualifying_summary.qualifying_events_hash',
+            'milestone_definition.definition_signature',
+        ]) }} as user_signature
+    from {{ ref('int_users') }} as metric_users
+    cross join milestone_definition
+    left join qualifying_summary
+        on metric_users.user_id = qualifying_summary.user_id
+),
+
+{% if incremental_run %}
+    -- The signatures the previous build stored, one per user.
+    stored_users as (
+        select distinct
+            user_id,
+            user_signature
+        from {{ this }}
+    ),
+
+    -- New users, and users whose signature changed: computed again.
+    touched_users as (
+        select signed_users.user_id
+        from signed_users
+        left join stored_users
+            on signed_users.user_id = stored_users.user_id
+        where
+            stored_users.user_id is null
+            or stored_users.user_signature != signed_users.user_signature
+    ),
+
+    -- Users no longer in int_users (now excluded, or signed up after the as-of time).
+    departed_users as (
+        select stored_users.user_id
+        from stored_users
+        left join signed_users
+            on stored_users.user_id = signed_users.user_id
+        where signed_users.user_id is null
+    ),
+
+    users as (
+        select *
+        from signed_users
+        where user_id in (select touched_users.user_id from touched_users)
+    ),
+
+    qualifying_events as (
+        select *
+        from {{ ref('int_milestone_events') }}
+        where user_id in (select touched_users.user_id from touched_users)
+    ),
+
+{% else %}
+    users as (
+        select * from signed_users
+    ),
+
+    qualifying_events as (
+        select * from {{ ref('int_milestone_events') }}
+    ),
+
+{% endif %}
 
 funnel_steps as (
     select
@@ -114,6 +217,7 @@ reached as (
 applicable as (
     select
         users.user_id,
+        users.user_signature,
         milestones.milestone_key,
         milestones.milestone_order,
         milestones.is_funnel_step,
@@ -124,7 +228,7 @@ applicable as (
         or {{ milestone_applies('milestones.applies_to_size_bands', 'users.company_size_band') }}
 ),
 
-final as (
+computed as (
     select
         applicable.user_id,
         applicable.milestone_key,
@@ -133,11 +237,39 @@ final as (
         applicable.milestone_role,
         reached.reached_at,
         reached.reaching_event_id,
-        reached.reached_at is not null as is_reached
+        reached.reached_at is not null as is_reached,
+        -- Bookkeeping of the incremental build: what the user's rows were computed from.
+        applicable.user_signature
     from applicable
     left join reached
         on applicable.user_id = reached.user_id
         and applicable.milestone_key = reached.milestone_key
-)
+),
+
+{% if incremental_run %}
+    -- A tombstone (macro tombstone_columns) for every user computed again or deleted, so
+    -- the delete+insert on user_id removes all their old rows, also those of milestones
+    -- that no longer apply; the post-hook deletes the tombstones.
+    tombstones as (
+        select {{ tombstone_columns('user_id', 'rewritten_users') }}
+        from (
+            select touched_users.user_id from touched_users
+            union
+            select departed_users.user_id from departed_users
+        ) as rewritten_users
+    ),
+
+    final as (
+        select * from computed
+        union all
+        select * from tombstones
+    )
+
+{% else %}
+    final as (
+        select * from computed
+    )
+
+{% endif %}
 
 select * from final

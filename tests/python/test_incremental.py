@@ -89,11 +89,13 @@ pytestmark = pytest.mark.dbt
 #: The models that keep state between runs (materialized incremental).
 INCREMENTAL_MODELS = (
     "int_events__classified", "int_events__resolved", "int_events__sessionized", "int_sessions",
-    "fct_events", "event_quarantine", "event_duplicates",
+    "fct_events", "event_quarantine", "event_duplicates", "int_user_milestones",
 )  # fmt: skip
-#: A run of just the incremental models (and the staging views they read): what an hourly
-#: load needs before the models that rebuild fully, which hold no state, run at the end.
-INCREMENTAL_SELECTION = ("+fct_events", "+int_sessions", "+event_quarantine", "+event_duplicates")
+#: A run of just the incremental models (and the models they read): what an hourly load
+#: needs before the models that rebuild fully, which hold no state, run at the end.
+INCREMENTAL_SELECTION = (
+    "+fct_events", "+int_sessions", "+event_quarantine", "+event_duplicates", "+int_user_milestones",
+)  # fmt: skip
 #: Bookkeeping columns of the incremental build: when a row was written, not what it says.
 #: Columns two builds of the same data may differ in: the incremental stamps, and the build
 #: times of dq_incidents (engines.BUILD_TIME_COLUMNS).
