@@ -256,12 +256,13 @@
 
 
 {#- A query returning one text, `signature`, from the row count of `relation` and the sum
-    of a hash of each of its whole rows (macro row_hash, given the table's alias). -#}
-{% macro relation_content_signature_sql(relation) -%}
+    of a hash of each of its rows (macro row_hash): of the whole row (given the table's
+    alias), or of the named `columns` only, for a reader that depends on those alone. -#}
+{% macro relation_content_signature_sql(relation, columns=none) -%}
     {%- set text = dbt.type_string() -%}
     select
         cast(count(*) as {{ text }}) || '/'
-        || cast(coalesce(sum({{ row_hash(['fingerprinted']) }}), 0) as {{ text }}) as signature
+        || cast(coalesce(sum({{ row_hash(columns or ['fingerprinted']) }}), 0) as {{ text }}) as signature
     from {{ relation }} as fingerprinted
 {%- endmacro %}
 

@@ -37,21 +37,19 @@ milestones as (
 ),
 
 -- The definition every user's rows follow: the milestones seed's content (its row count
--- and a sum of hashes of the columns read here) and how many funnel steps are walked. The
--- milestone_events seed reaches the signatures through the qualifying events themselves.
+-- and a sum of hashes of the columns read here: macro relation_content_signature_sql) and
+-- how many funnel steps are walked. The milestone_events seed reaches the signatures
+-- through the qualifying events themselves.
 milestone_definition as (
     select
-        cast(count(*) as {{ dbt.type_string() }}) || '/'
-        || cast(coalesce(sum({{ row_hash([
+        ({{ relation_content_signature_sql(ref('milestones'), columns=[
             'milestone_key',
             'milestone_order',
             'required_count',
             'applies_to_size_bands',
             'is_funnel_step',
             'milestone_role',
-        ]) }}), 0) as {{ dbt.type_string() }})
-        || '/{{ max_steps }}' as definition_signature
-    from milestones
+        ]) | indent(8) }}) || '/{{ max_steps }}' as definition_signature
 ),
 
 -- What this model reads of each user's qualifying events: how many, and a hash of their
