@@ -625,6 +625,64 @@ def test_a_run_with_nothing_new_changes_nothing_and_reads_no_event(timeline: dic
         assert short_cut in timeline["short_cut_sql"][6][model], model
 
 
+#: Milestone events for dup after the timeline's last batch: two connections and two first
+#: values, so the definition changes below move dup's milestones.
+MILESTONE_BATCH = [
+    event("mc1", "data_source_connected", f"{D3} 13:00", f"{D3} 13:00:01", user="dup"),
+    event("mv1", "dashboard_created", f"{D3} 13:30", f"{D3} 13:30:01", user="dup"),
+    event("mc2", "data_source_connected", f"{D3} 14:00", f"{D3} 14:00:01", user="dup"),
+    event("mv2", "report_scheduled", f"{D3} 15:00", f"{D3} 15:00:01", user="dup"),
+]
+
+
+def test_a_changed_definition_recomputes_the_milestones_without_a_full_refresh(timeline: dict) -> None:
+    # A copy of the timeline's warehouse, so the module's other tests read theirs unchanged.
+    root = timeline["root"] / "definition"
+    warehouse = ScratchWarehouse.in_folder(root)
+    shutil.copy(timeline["warehouse"].path, warehouse.path)
+    insert_rows(warehouse.path, "events", MILESTONE_BATCH)
+    run_incremental(warehouse)
+
+    def dup_milestones(vars_: tuple[str, ...] = ()) -> dict[str, tuple]:
+        """dup's milestones after an incremental run, checked against a full refresh of a
+        copy under the same definition."""
+        warehouse.dbt("run", "--select", "int_user_milestones", *vars_)
+        reference = ScratchWarehouse.in_folder(root / f"reference_{len(vars_)}")
+        shutil.copy(warehouse.path, reference.path)
+        reference.dbt("run", "--select", "int_user_milestones", "--full-refresh", *vars_)
+        table = "intermediate.int_user_milestones"
+        incremental, refreshed = snapshot(warehouse.path)[table], snapshot(reference.path)[table]
+        assert table_differences({table: incremental}, {table: refreshed}) == []
+        return {
+            milestone: (reached_at, event_id)
+            for user, milestone, _, _, _, reached_at, event_id, *_ in incremental
+            if user == "dup"
+        }
+
+    assert dup_milestones() == {
+        "signed_up": (at("2026-03-01 00:00"), None),
+        "data_source_connected": (at(f"{D3} 13:00"), "mc1"),
+        "first_value": (at(f"{D3} 13:30"), "mv1"),
+    }
+    # The team now counts a connection at the second one (the milestones seed, as `dbt
+    # seed` would load it): no new event, no full refresh, and dup's steps move.
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute(
+            "update seeds.milestones set required_count = 2 where milestone_key = 'data_source_connected'"
+        )
+    assert dup_milestones() == {
+        "signed_up": (at("2026-03-01 00:00"), None),
+        "data_source_connected": (at(f"{D3} 14:00"), "mc2"),
+        "first_value": (at(f"{D3} 15:00"), "mv2"),
+    }
+    # Fewer funnel steps walked (the var max_funnel_steps): first value is no longer reached.
+    assert dup_milestones(("--vars", "{max_funnel_steps: 2}")) == {
+        "signed_up": (at("2026-03-01 00:00"), None),
+        "data_source_connected": (at(f"{D3} 14:00"), "mc2"),
+        "first_value": (None, None),
+    }
+
+
 def test_rows_behind_the_lookback_stop_the_build_and_are_counted(timeline: dict) -> None:
     # Runs last in this module (pytest keeps file order): it leaves the warehouse short of a row.
     warehouse = timeline["warehouse"]
