@@ -1,7 +1,7 @@
 -- What happened to each connected user after connecting, measured at the as-of time:
 -- the first post-connection minutes, data readiness and sync failures of the connection,
 -- the session that held the connection, and returns in later sessions (the last action is
--- int_users__last_action's). All durations are exact elapsed time. One row per connected
+-- fct_user_activation's). All durations are exact elapsed time. One row per connected
 -- user in the metrics.
 
 {%- set post_connection_seconds = setting('post_connection_minutes') * 60 %}
